@@ -1,0 +1,10 @@
+# Tests run under eventlet, as the services do (nameko's pytest plugin no longer patches).
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+pytest_plugins = ["hromada_common.testing.infra"]

@@ -1,0 +1,196 @@
+"""Event contracts: the CloudEvents 1.0 envelope and one marshmallow schema per type and version.
+
+Every event that leaves a service is built by :func:`make_event` and checked against
+``SCHEMAS`` (the one registry). Event types read ``hromada.<aggregate>.<fact>.v<N>``; a
+breaking change adds a new version next to the old one, never edits it.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from .lifecycle import AppealState
+
+SPECVERSION = "1.0"
+
+APPEAL_SUBMITTED = "hromada.appeal.submitted.v1"
+APPEAL_ASSIGNED = "hromada.appeal.assigned.v1"
+APPEAL_STATE_CHANGED = "hromada.appeal.state_changed.v1"
+TAXONOMY_PUBLISHED = "hromada.taxonomy.published.v1"
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class LocalisedName(StrictSchema):
+    uk = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class Location(StrictSchema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    address = fields.String(required=True)
+
+
+class AppealSubmittedV1(StrictSchema):
+    """Intake accepted a new appeal. Carries no personal data beyond the author's opaque id."""
+
+    appeal_id = fields.String(required=True)
+    appeal_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    category = fields.String(required=True)
+    location = fields.Nested(Location, required=True)
+    channel = fields.String(required=True)
+    author_id = fields.String(required=True)
+    submitted_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class AppealAssignedV1(StrictSchema):
+    """Routing assigned an appeal to the body that must act, with a due time."""
+
+    appeal_id = fields.String(required=True)
+    appeal_version = fields.Integer(
+        required=True, metadata={"description": "the appeal version routing acted on"}
+    )
+    category = fields.String(required=True)
+    body = fields.String(required=True)
+    complexity = fields.String(
+        required=True, validate=validate.OneOf(["simple", "standard", "complex"])
+    )
+    due_at = fields.AwareDateTime(required=True, format="iso")
+    assigned_at = fields.AwareDateTime(required=True, format="iso")
+    rule = fields.String(required=True, metadata={"description": "why this body was chosen"})
+
+
+class AppealStateChangedV1(StrictSchema):
+    """Intake, the owner of the appeal record, applied a state change.
+
+    ``appeal_version`` is the authoritative version after the change: a subscriber that has
+    seen a higher version for the same appeal drops this event as stale.
+    """
+
+    appeal_id = fields.String(required=True)
+    appeal_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    state = fields.String(required=True, validate=validate.OneOf([s.value for s in AppealState]))
+    previous_state = fields.String(
+        required=True, allow_none=True, validate=validate.OneOf([s.value for s in AppealState])
+    )
+    category = fields.String(required=True)
+    body = fields.String(required=True, allow_none=True)
+    due_at = fields.AwareDateTime(required=True, allow_none=True, format="iso")
+    at = fields.AwareDateTime(required=True, format="iso")
+    by = fields.String(required=True)
+    cause = fields.String(required=True, metadata={"description": "id of the event that caused it"})
+
+
+class CategoryField(StrictSchema):
+    name = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(["text", "number", "choice"]))
+    required = fields.Boolean(required=True)
+    label = fields.Nested(LocalisedName, required=True)
+    choices = fields.List(fields.String(), load_default=None)
+
+
+class CategoryContract(StrictSchema):
+    code = fields.String(required=True)
+    name = fields.Nested(LocalisedName, required=True)
+    parent = fields.String(required=True, allow_none=True)
+    level = fields.String(required=True, validate=validate.OneOf(["domain", "category", "leaf"]))
+    body = fields.String(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    fields_ = fields.List(fields.Nested(CategoryField), data_key="fields", required=True)
+
+
+class TaxonomyPublishedV1(StrictSchema):
+    """Routing published the whole taxonomy; subscribers replace their copy if it is newer."""
+
+    taxonomy_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    categories = fields.List(fields.Nested(CategoryContract), required=True)
+
+
+SCHEMAS: dict[str, type[Schema]] = {
+    APPEAL_SUBMITTED: AppealSubmittedV1,
+    APPEAL_ASSIGNED: AppealAssignedV1,
+    APPEAL_STATE_CHANGED: AppealStateChangedV1,
+    TAXONOMY_PUBLISHED: TaxonomyPublishedV1,
+}
+"""The one registry of event types: type → schema of its ``data``."""
+
+
+class InvalidEvent(ValueError):
+    """An event that does not match its contract. Retrying cannot fix it: it is dead-lettered."""
+
+
+class EnvelopeV1(StrictSchema):
+    specversion = fields.String(required=True, validate=validate.Equal(SPECVERSION))
+    id = fields.String(required=True, validate=validate.Length(min=1))
+    source = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(list(SCHEMAS)))
+    time = fields.String(required=True)
+    subject = fields.String(required=True, allow_none=True)
+    datacontenttype = fields.String(load_default="application/json")
+    data = fields.Dict(required=True)
+    # CloudEvents extension attributes (lowercase alphanumerics, as the spec requires).
+    actor = fields.String(load_default="system")
+    correlationid = fields.String(load_default=None, allow_none=True)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_event(
+    event_type: str,
+    data: dict,
+    *,
+    source: str,
+    subject: str | None,
+    actor: str = "system",
+    correlation_id: str | None = None,
+    time: datetime | None = None,
+) -> dict:
+    """Build a validated CloudEvents envelope; ``data`` is checked against its schema."""
+    schema = SCHEMAS.get(event_type)
+    if schema is None:
+        raise InvalidEvent(f"unknown event type {event_type!r}")
+    serialised = schema().dump(data)
+    try:
+        schema().load(serialised)
+    except ValidationError as exc:
+        raise InvalidEvent(f"{event_type}: {exc.messages}") from exc
+    return {
+        "specversion": SPECVERSION,
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "type": event_type,
+        "time": (time or _now()).isoformat(),
+        "subject": subject,
+        "datacontenttype": "application/json",
+        "data": serialised,
+        "actor": actor,
+        "correlationid": correlation_id,
+    }
+
+
+def parse_event(envelope: dict, expected_type: str | None = None) -> tuple[dict, dict]:
+    """Check an incoming envelope and return ``(envelope, data)`` with ``data`` loaded.
+
+    Raises :class:`InvalidEvent` if the envelope or its data breaks the contract.
+    """
+    try:
+        checked = EnvelopeV1().load(envelope)
+    except ValidationError as exc:
+        raise InvalidEvent(f"bad envelope: {exc.messages}") from exc
+    if expected_type and checked["type"] != expected_type:
+        raise InvalidEvent(f"expected {expected_type}, got {checked['type']}")
+    try:
+        data = SCHEMAS[checked["type"]]().load(checked["data"])
+    except ValidationError as exc:
+        raise InvalidEvent(f"{checked['type']}: {exc.messages}") from exc
+    return checked, data

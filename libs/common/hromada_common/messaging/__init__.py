@@ -1,0 +1,1 @@
+"""How events travel: topology, transactional outbox, relay and reliable consumers."""

@@ -1,0 +1,222 @@
+"""nameko extensions: a unit-of-work provider that runs the outbox relay, and a domain event
+handler that never acks a failed message silently.
+
+nameko's own ``event_handler`` acks a message even when the handler raises (or, with
+``requeue_on_error``, requeues it at once, forever). :class:`DomainEventHandler` instead
+re-publishes a failed message to a delay queue (with publisher confirms) and acks the
+original only after that; after the last delay it goes to the subscription's dead-letter
+queue with the error attached, and the failure is logged and counted.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections import Counter
+from datetime import timedelta
+
+from kombu import Queue
+from nameko.amqp.publish import Publisher as AmqpPublisher
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
+from sqlalchemy.orm import sessionmaker
+
+from ..db import database_url, make_engine
+from ..events import InvalidEvent
+from .relay import ConfirmingPublisher, OutboxRelay
+from .topology import SUBSCRIPTIONS, Subscription, retry_delays_from_config
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-hromada-attempt"
+ACTOR_CONTEXT_KEY = "hromada.actor"
+
+dead_lettered = Counter()
+"""Dead-lettered messages per queue in this process (also logged, and visible in the DLQs)."""
+
+
+class UnitOfWorkProvider(DependencyProvider):
+    """Gives each worker a factory of the service's unit of work, and runs the outbox relay.
+
+    The relay publishes as soon as a unit of work commits events (it is woken up), and also
+    polls, so rows committed by a process that died are published by whichever instance of
+    the service is alive.
+    """
+
+    def __init__(self, uow_class, outbox, inbox, metadata=None, **kwargs):
+        self.uow_class = uow_class
+        self.outbox = outbox
+        self.inbox = inbox
+        self.metadata = metadata
+        super().__init__(**kwargs)
+
+    def setup(self):
+        config = self.container.config
+        self.service_name = self.container.service_name
+        self.source = f"/hromada/{self.service_name}"
+        pool_size = int(config.get("max_workers", 10)) + 2
+        self.engine = make_engine(database_url(self.service_name, config), pool_size=pool_size)
+        if config.get("CREATE_TABLES") and self.metadata is not None:
+            # Only for throwaway databases in tests; deployments run Alembic migrations.
+            self.metadata.create_all(self.engine)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.relay_enabled = bool(config.get("OUTBOX_RELAY", True))
+        self.poll_interval = float(config.get("OUTBOX_POLL_INTERVAL", 0.5))
+        self.publisher = ConfirmingPublisher(
+            config[AMQP_URI_CONFIG_KEY], retry_delays_from_config(config)
+        )
+        self.relay = OutboxRelay(
+            self.engine, self.outbox, self.publisher,
+            batch_size=int(config.get("OUTBOX_BATCH_SIZE", 500)),
+            retention=timedelta(hours=float(config.get("OUTBOX_RETENTION_HOURS", 24))),
+        )
+        self._wakeup = threading.Event()
+        self._running = False
+
+    def start(self):
+        if not self.relay_enabled:
+            return
+        self._running = True
+        self._relay_thread = self.container.spawn_managed_thread(
+            self._relay_forever, identifier=f"{self.service_name}.outbox_relay"
+        )
+
+    def stop(self):
+        self._running = False
+        self._wakeup.set()
+        thread = getattr(self, "_relay_thread", None)
+        if thread is not None:
+            thread.wait()
+        self.publisher.close()
+        self.engine.dispose()
+
+    def kill(self):
+        self._running = False
+        self._wakeup.set()
+        self.publisher.close()
+
+    def wake_relay(self) -> None:
+        self._wakeup.set()
+
+    def _relay_forever(self):
+        failures = 0
+        purge_every = 3600.0
+        since_purge = 0.0
+        while self._running:
+            try:
+                published = self.relay.publish_pending()
+                failures = 0
+            except Exception:  # noqa: BLE001 - the relay must outlive broker or DB outages
+                failures += 1
+                log.exception("outbox relay of %s failed (attempt %d)", self.service_name, failures)
+                published = 0
+                self._wakeup.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                continue
+            if published >= self.relay.batch_size:
+                continue  # more are waiting
+            if published == 0:
+                self._wakeup.wait(self.poll_interval)
+                self._wakeup.clear()
+                since_purge += self.poll_interval
+                if since_purge >= purge_every:
+                    since_purge = 0.0
+                    try:
+                        self.relay.purge_published()
+                    except Exception:  # noqa: BLE001
+                        log.exception("purging published outbox rows failed")
+
+    def get_dependency(self, worker_ctx):
+        actor = worker_ctx.context_data.get(ACTOR_CONTEXT_KEY) or "system"
+
+        def unit_of_work():
+            return self.uow_class(
+                self.session_factory, self.outbox, self.inbox, self.source,
+                on_commit=self.wake_relay, actor=actor,
+            )
+
+        return unit_of_work
+
+
+class DomainEventHandler(Consumer):
+    """Consume one event type from the service's durable subscription queue.
+
+    The decorated method receives the CloudEvents envelope (a dict). Raise to have the event
+    retried after each of ``EVENT_RETRY_DELAYS`` seconds, then dead-lettered; raise
+    :class:`~hromada_common.events.InvalidEvent` to dead-letter it at once (retrying a
+    message that breaks its contract cannot help).
+    """
+
+    def __init__(self, event_type: str, **kwargs):
+        self.event_type = event_type
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        service_name = self.container.service_name
+        if service_name not in SUBSCRIPTIONS.get(self.event_type, ()):
+            raise RuntimeError(
+                f"{service_name} handles {self.event_type} but topology.SUBSCRIPTIONS does not "
+                "list it; add it there so its queue is declared before events are published"
+            )
+        config = self.container.config
+        self.subscription = Subscription(
+            service_name, self.event_type, retry_delays_from_config(config)
+        )
+        self.queue = self.subscription.queue()
+        self.republisher = AmqpPublisher(
+            config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True
+        )
+        super().setup()
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        try:
+            self._retry_or_dead_letter(message, exc_info)
+        except Exception:  # noqa: BLE001
+            # Could not park the message safely: give it back to the broker rather than lose it.
+            log.exception("could not re-publish failed %s; requeueing it", self.event_type)
+            self.queue_consumer.requeue_message(message)
+        else:
+            self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+    def _retry_or_dead_letter(self, message, exc_info):
+        exc_type, exc, tb = exc_info
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
+        delays = self.subscription.retry_delays
+        headers = {k: v for k, v in (message.headers or {}).items()}
+        headers[ATTEMPT_HEADER] = attempt + 1
+        headers["x-hromada-error"] = f"{exc_type.__name__}: {exc}"[:1000]
+        body = message.payload
+        if attempt < len(delays) and not isinstance(exc, InvalidEvent):
+            delay = delays[attempt]
+            target = self.subscription.retry_queues()[attempt]
+            log.warning(
+                "%s failed on %s (attempt %d), retrying in %ss: %s",
+                self.method_name, self.event_type, attempt + 1, delay, exc,
+            )
+        else:
+            target = self.subscription.dead_letter_queue()
+            headers["x-hromada-traceback"] = "".join(
+                traceback.format_exception(exc_type, exc, tb)
+            )[-4000:]
+            dead_lettered[self.subscription.queue_name] += 1
+            log.error(
+                "dead-lettered %s event %s to %s after %d attempt(s): %s: %s "
+                "(dead-lettered in this process: %d)",
+                self.event_type, (body or {}).get("id") if isinstance(body, dict) else "?",
+                target.name, attempt + 1, exc_type.__name__, exc,
+                dead_lettered[self.subscription.queue_name],
+            )
+        self.republisher.publish(
+            body,
+            exchange="",
+            routing_key=target.name,
+            headers=headers,
+            declare=[target],
+        )
+
+
+event_handler = DomainEventHandler.decorator

@@ -1,0 +1,175 @@
+"""The outbox relay: moves committed events from a service's outbox table to RabbitMQ.
+
+Publisher confirms are handled a batch at a time: the relay publishes every row of a batch,
+then waits once until the broker has confirmed them all (nameko's ``EventDispatcher`` waits
+for each confirm in turn, which caps a publisher at one broker round trip per event). Only
+confirmed rows are marked published, in the same transaction that locked them, so:
+
+* a crash before the mark republishes the batch (consumers are idempotent by event id);
+* several relays (several instances of a service) never publish the same row concurrently:
+  rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED``.
+
+Ordering: within one relay, events leave in outbox order. With several relays two events of
+the same appeal may overtake each other; consumers use the appeal version to detect that.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+
+import amqp
+from kombu import Connection
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.schema import Table
+
+from .topology import EVENTS_EXCHANGE_NAME, declare_topology
+
+log = logging.getLogger(__name__)
+
+
+class PublishNotConfirmed(Exception):
+    """The broker nacked a message of the batch, or did not confirm it in time."""
+
+
+class ConfirmingPublisher:
+    """Publishes batches of events on one channel in confirm mode, waiting once per batch."""
+
+    def __init__(self, amqp_uri: str, retry_delays: tuple[int, ...] | None = None,
+                 confirm_timeout: float = 10.0):
+        self.amqp_uri = amqp_uri
+        self.retry_delays = retry_delays
+        self.confirm_timeout = confirm_timeout
+        self._connection: Connection | None = None
+        self._channel = None
+        self._next_tag = 1
+        self._unconfirmed: set[int] = set()
+        self._nacked: set[int] = set()
+
+    def _open(self) -> None:
+        if self._channel is not None:
+            return
+        connection = Connection(self.amqp_uri, heartbeat=0)
+        connection.ensure_connection(max_retries=3)
+        channel = connection.channel()
+        if self.retry_delays is not None:
+            declare_topology(channel, self.retry_delays)
+        else:
+            declare_topology(channel)
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        self._connection, self._channel = connection, channel
+        self._next_tag = 1
+        self._unconfirmed.clear()
+        self._nacked.clear()
+
+    def _settle(self, delivery_tag: int, multiple: bool) -> set[int]:
+        settled = {t for t in self._unconfirmed if t <= delivery_tag} if multiple else (
+            {delivery_tag} & self._unconfirmed
+        )
+        self._unconfirmed -= settled
+        return settled
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._settle(delivery_tag, multiple)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._nacked |= self._settle(delivery_tag, multiple)
+
+    def publish_batch(self, envelopes: list[dict]) -> None:
+        """Publish every envelope, then block until all are confirmed; raise if any is not."""
+        try:
+            self._open()
+            self._nacked.clear()
+            for envelope in envelopes:
+                message = amqp.Message(
+                    json.dumps(envelope, ensure_ascii=False).encode("utf-8"),
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    message_id=envelope["id"],
+                    type=envelope["type"],
+                    application_headers={"ce-type": envelope["type"], "ce-id": envelope["id"]},
+                )
+                self._channel.basic_publish(
+                    message, exchange=EVENTS_EXCHANGE_NAME, routing_key=envelope["type"]
+                )
+                self._unconfirmed.add(self._next_tag)
+                self._next_tag += 1
+            deadline = time.monotonic() + self.confirm_timeout
+            while self._unconfirmed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise PublishNotConfirmed(
+                        f"{len(self._unconfirmed)} of {len(envelopes)} events not confirmed "
+                        f"within {self.confirm_timeout}s"
+                    )
+                self._connection.drain_events(timeout=remaining)
+            if self._nacked:
+                raise PublishNotConfirmed(f"broker nacked {len(self._nacked)} events")
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:  # noqa: BLE001 - a broken connection may fail to close
+                log.debug("error closing relay connection", exc_info=True)
+
+
+class OutboxRelay:
+    """Publishes a service's pending outbox rows; call :meth:`publish_pending` in a loop."""
+
+    def __init__(self, engine: Engine, outbox: Table, publisher: ConfirmingPublisher,
+                 batch_size: int = 500, retention: timedelta = timedelta(hours=24)):
+        self.engine = engine
+        self.outbox = outbox
+        self.publisher = publisher
+        self.batch_size = batch_size
+        self.retention = retention
+        self.published_total = 0
+
+    def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; return how many were published."""
+        outbox = self.outbox
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(outbox.c.id, outbox.c.payload)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0
+            self.publisher.publish_batch([row.payload for row in rows])
+            connection.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row.id for row in rows]))
+                .values(published_at=datetime.now(timezone.utc))
+            )
+        self.published_total += len(rows)
+        return len(rows)
+
+    def purge_published(self) -> int:
+        """Delete published rows older than the retention period (kept for inspection)."""
+        cutoff = datetime.now(timezone.utc) - self.retention
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                delete(self.outbox).where(
+                    self.outbox.c.published_at.is_not(None), self.outbox.c.published_at < cutoff
+                )
+            )
+        return result.rowcount or 0
+
+    def backlog(self) -> int:
+        with self.engine.connect() as connection:
+            return len(connection.execute(
+                select(self.outbox.c.id).where(self.outbox.c.published_at.is_(None)).limit(10_000)
+            ).all())

@@ -1,0 +1,101 @@
+"""Helpers for interface and end-to-end tests: service configs, migrated databases, and a
+real AMQP listener that records the events a test expects to see."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from kombu import Connection, Queue
+
+from ..messaging.relay import ConfirmingPublisher
+from ..messaging.topology import events_exchange
+from ..migrations import upgrade_to_head
+
+TEST_RETRY_DELAYS = [1, 1, 1]
+
+
+def service_config(amqp_uri: str, database_url: str | None = None, **extra) -> dict:
+    config = {
+        "AMQP_URI": amqp_uri,
+        "EVENT_RETRY_DELAYS": TEST_RETRY_DELAYS,
+        "OUTBOX_POLL_INTERVAL": 0.1,
+        "max_workers": 10,
+    }
+    if database_url:
+        config["DATABASE_URL"] = database_url
+    config.update(extra)
+    return config
+
+
+def migrated_database(make_database, label: str, service_dir: str) -> str:
+    url = make_database(label)
+    upgrade_to_head(service_dir, url)
+    return url
+
+
+def publish_events(amqp_uri: str, envelopes: list[dict]) -> None:
+    publisher = ConfirmingPublisher(amqp_uri, tuple(TEST_RETRY_DELAYS))
+    try:
+        publisher.publish_batch(envelopes)
+    finally:
+        publisher.close()
+
+
+class EventListener:
+    """Binds a private queue to ``hromada.events`` and collects envelopes as they arrive."""
+
+    def __init__(self, amqp_uri: str, routing_keys=("#",)):
+        self.connection = Connection(amqp_uri)
+        self.queue_name = f"test-listener-{uuid.uuid4().hex[:8]}"
+        self.channel = self.connection.channel()
+        events_exchange(self.channel).declare()
+        self.queue = Queue(self.queue_name, exclusive=True, auto_delete=True)(self.channel)
+        self.queue.declare()
+        for key in routing_keys:
+            self.queue.bind_to(events_exchange.name, routing_key=key)
+        self.received: list[dict] = []
+
+    def _drain(self) -> None:
+        while True:
+            message = self.queue.get(no_ack=True, accept=["json"])
+            if message is None:
+                return
+            body = message.body
+            self.received.append(json.loads(body) if isinstance(body, (bytes, str)) else body)
+
+    def wait_for(self, predicate, timeout: float = 10.0, count: int = 1) -> list[dict]:
+        """Wait until ``count`` received envelopes match ``predicate``; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._drain()
+            matching = [e for e in self.received if predicate(e)]
+            if len(matching) >= count:
+                return matching
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"expected {count} matching events within {timeout}s, got {len(matching)}; "
+                    f"all received types: {[e.get('type') for e in self.received]}"
+                )
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        try:
+            self.connection.release()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def wait_until(check, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
+    """Poll ``check`` until it returns a truthy value; return it, or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except AssertionError as exc:
+            last_error = exc
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}" + (f": {last_error}" if last_error else ""))

@@ -1,0 +1,165 @@
+"""pytest fixtures for real infrastructure: a throwaway RabbitMQ vhost and throwaway
+PostgreSQL databases per test session.
+
+Where the services come from, in order:
+1. the environment: ``AMQP_URI`` (and ``RABBIT_MGMT_URI``, default: the same host on port
+   15672) and ``TEST_DATABASE_URL`` (a server URL, e.g. postgresql://postgres@127.0.0.1/postgres);
+2. containers started with testcontainers, when a Docker engine answers;
+3. otherwise the session fails at once with a message saying what to set.
+
+Nothing here mocks the broker or the database.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+
+from ..db import normalise_url
+
+
+class InfrastructureMissing(RuntimeError):
+    pass
+
+
+def _docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means: no engine to use
+        return False
+
+
+def _missing(what: str, variable: str) -> InfrastructureMissing:
+    return InfrastructureMissing(
+        f"No {what} for the tests: set {variable} (see README, 'Running the tests') or make a "
+        f"Docker engine reachable so testcontainers can start one."
+    )
+
+
+def _mgmt_uri_for(amqp_uri: str) -> str:
+    parts = urlsplit(amqp_uri)
+    user = parts.username or "guest"
+    password = parts.password or "guest"
+    return f"http://{quote(user)}:{quote(password)}@{parts.hostname or '127.0.0.1'}:15672"
+
+
+class RabbitAdmin:
+    """Creates and deletes vhosts through the management HTTP API."""
+
+    def __init__(self, mgmt_uri: str):
+        import requests
+
+        parts = urlsplit(mgmt_uri)
+        self.base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port or 15672}", "", "", ""))
+        self.auth = (parts.username or "guest", parts.password or "guest")
+        self.user = self.auth[0]
+        self.http = requests.Session()
+
+    def create_vhost(self, name: str) -> None:
+        response = self.http.put(f"{self.base}/api/vhosts/{quote(name, safe='')}", auth=self.auth,
+                                 timeout=10)
+        response.raise_for_status()
+        response = self.http.put(
+            f"{self.base}/api/permissions/{quote(name, safe='')}/{quote(self.user, safe='')}",
+            json={"configure": ".*", "write": ".*", "read": ".*"}, auth=self.auth, timeout=10,
+        )
+        response.raise_for_status()
+
+    def delete_vhost(self, name: str) -> None:
+        self.http.delete(f"{self.base}/api/vhosts/{quote(name, safe='')}", auth=self.auth,
+                         timeout=30)
+
+    def queue_depth(self, vhost: str, queue: str) -> int:
+        response = self.http.get(
+            f"{self.base}/api/queues/{quote(vhost, safe='')}/{quote(queue, safe='')}",
+            auth=self.auth, timeout=10,
+        )
+        response.raise_for_status()
+        return int(response.json().get("messages", 0))
+
+
+@pytest.fixture(scope="session")
+def rabbit_server():
+    """``(amqp_uri_of_default_vhost, RabbitAdmin)`` for a reachable RabbitMQ."""
+    uri = os.environ.get("AMQP_URI")
+    if uri:
+        yield uri, RabbitAdmin(os.environ.get("RABBIT_MGMT_URI") or _mgmt_uri_for(uri))
+        return
+    if _docker_available():
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        container = RabbitMqContainer("rabbitmq:3.13-management").with_exposed_ports(5672, 15672)
+        with container:
+            host = container.get_container_host_ip()
+            amqp_port = container.get_exposed_port(5672)
+            mgmt_port = container.get_exposed_port(15672)
+            yield (f"amqp://guest:guest@{host}:{amqp_port}/",
+                   RabbitAdmin(f"http://guest:guest@{host}:{mgmt_port}"))
+        return
+    raise _missing("RabbitMQ", "AMQP_URI")
+
+
+@pytest.fixture(scope="session")
+def hromada_vhost(rabbit_server):
+    """A throwaway vhost for this test session, deleted at the end."""
+    base_uri, admin = rabbit_server
+    name = f"hromada-test-{uuid.uuid4().hex[:10]}"
+    admin.create_vhost(name)
+    yield name
+    admin.delete_vhost(name)
+
+
+@pytest.fixture(scope="session")
+def hromada_amqp_uri(rabbit_server, hromada_vhost):
+    base_uri, _ = rabbit_server
+    parts = urlsplit(base_uri)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(hromada_vhost, safe=""), "", ""))
+
+
+@pytest.fixture(scope="session")
+def rabbit_admin(rabbit_server):
+    return rabbit_server[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """A URL of a PostgreSQL server's maintenance database, for creating throwaway ones."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield normalise_url(url)
+        return
+    if _docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16", driver="psycopg2") as container:
+            yield normalise_url(container.get_connection_url())
+        return
+    raise _missing("PostgreSQL", "TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def make_database(postgres_server_url):
+    """Factory: ``make_database("intake")`` → URL of a new, empty database; all dropped at the end."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+
+    def create(label: str) -> str:
+        name = f"hromada_t_{label}_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,0 +1,1 @@
+"""Intake: owns the appeal record and its state history."""

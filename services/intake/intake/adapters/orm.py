@@ -1,0 +1,88 @@
+"""Intake's tables (SQLAlchemy 2 typed declarative). Migrations in ../migrations match these."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from hromada_common.db import NAMING_CONVENTION, define_messaging_tables
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AppealRecord(Base):
+    __tablename__ = "appeals"
+    __table_args__ = (
+        UniqueConstraint("author_id", "idempotency_key", name="uq_appeals_author_idempotency_key"),
+        Index("ix_appeals_created_at_id", "created_at", "id"),
+        Index("ix_appeals_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(120), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(500))
+    author_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    extra_fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(String(64), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    complexity: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+
+    history: Mapped[list["AppealHistoryRecord"]] = relationship(
+        order_by="AppealHistoryRecord.version", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class AppealHistoryRecord(Base):
+    """The audit trail: one row per state change, naming who made it and what caused it."""
+
+    __tablename__ = "appeal_history"
+    __table_args__ = (UniqueConstraint("appeal_id", "version", name="uq_appeal_history_version"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    appeal_id: Mapped[str] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    cause: Mapped[str | None] = mapped_column(String(36))
+
+
+class CategoryCopy(Base):
+    """Intake's local copy of routing's taxonomy, replaced whole by ``taxonomy.published``."""
+
+    __tablename__ = "category_copy"
+
+    code: Mapped[str] = mapped_column(String(120), primary_key=True)
+    parent: Mapped[str | None] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(16))
+    name_uk: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column()
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class TaxonomyCopyVersion(Base):
+    __tablename__ = "taxonomy_copy_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+outbox, inbox = define_messaging_tables(Base.metadata)

@@ -1,0 +1,173 @@
+"""Appeal repository: maps the aggregate to rows and back, and answers list queries."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from hromada_common.lifecycle import AppealState
+
+from ..domain.model import Appeal, HistoryEntry, Location
+from .orm import AppealHistoryRecord, AppealRecord, CategoryCopy, TaxonomyCopyVersion
+
+
+def encode_cursor(created_at: datetime, appeal_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), appeal_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Raise ValueError on anything that is not a cursor we issued."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    created_at, appeal_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    return datetime.fromisoformat(created_at), str(appeal_id)
+
+
+def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
+    appeal = Appeal(
+        id=record.id, title=record.title, description=record.description,
+        category=record.category,
+        location=Location(record.lat, record.lon, record.address),
+        author_id=record.author_id, channel=record.channel, created_at=_aware(record.created_at),
+        updated_at=_aware(record.updated_at), state=AppealState(record.state),
+        version=record.version, extra_fields=record.extra_fields or {}, body=record.body,
+        due_at=_aware(record.due_at), complexity=record.complexity,
+    )
+    if with_history:
+        appeal.history = [
+            HistoryEntry(h.version, AppealState(h.state), _aware(h.at), h.by, h.note, h.cause)
+            for h in record.history
+        ]
+    return appeal
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        from datetime import timezone
+
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+class AppealRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, appeal: Appeal, idempotency_key: str | None = None,
+            request_hash: str | None = None) -> None:
+        record = AppealRecord(
+            id=appeal.id, title=appeal.title, description=appeal.description,
+            category=appeal.category, lat=appeal.location.lat, lon=appeal.location.lon,
+            address=appeal.location.address, author_id=appeal.author_id, channel=appeal.channel,
+            extra_fields=appeal.extra_fields, state=appeal.state.value, version=appeal.version,
+            body=appeal.body, due_at=appeal.due_at, complexity=appeal.complexity,
+            created_at=appeal.created_at, updated_at=appeal.updated_at,
+            idempotency_key=idempotency_key, request_hash=request_hash,
+        )
+        record.history = [self._history_record(appeal.id, h) for h in appeal.history]
+        self.session.add(record)
+
+    @staticmethod
+    def _history_record(appeal_id: str, entry: HistoryEntry) -> AppealHistoryRecord:
+        return AppealHistoryRecord(
+            appeal_id=appeal_id, version=entry.version, state=entry.state.value, at=entry.at,
+            by=entry.by, note=entry.note, cause=entry.cause,
+        )
+
+    def get(self, appeal_id: str, for_update: bool = False) -> Appeal | None:
+        query = select(AppealRecord).where(AppealRecord.id == appeal_id)
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.execute(query).scalar_one_or_none()
+        return _to_domain(record) if record else None
+
+    def save(self, appeal: Appeal) -> None:
+        """Write back a loaded appeal: its current fields and the history it gained."""
+        record = self.session.get(AppealRecord, appeal.id)
+        record.state = appeal.state.value
+        record.version = appeal.version
+        record.body = appeal.body
+        record.due_at = appeal.due_at
+        record.complexity = appeal.complexity
+        record.updated_at = appeal.updated_at
+        known = {h.version for h in record.history}
+        for entry in appeal.history:
+            if entry.version not in known:
+                record.history.append(self._history_record(appeal.id, entry))
+
+    def find_by_idempotency_key(self, author_id: str, key: str) -> tuple[Appeal, str] | None:
+        record = self.session.execute(
+            select(AppealRecord).where(
+                AppealRecord.author_id == author_id, AppealRecord.idempotency_key == key
+            )
+        ).scalar_one_or_none()
+        return (_to_domain(record), record.request_hash) if record else None
+
+    def list(self, *, state=None, category=None, body=None, created_from=None, created_to=None,
+             bbox=None, cursor=None, limit=20) -> tuple[list[Appeal], str | None]:
+        """Newest first, keyset-paginated on (created_at, id) so pages never skip or repeat."""
+        query = select(AppealRecord)
+        if state:
+            query = query.where(AppealRecord.state == state)
+        if category:
+            # A domain or category code matches every leaf under it.
+            query = query.where(or_(AppealRecord.category == category,
+                                    AppealRecord.category.startswith(category + ".")))
+        if body:
+            query = query.where(AppealRecord.body == body)
+        if created_from:
+            query = query.where(AppealRecord.created_at >= created_from)
+        if created_to:
+            query = query.where(AppealRecord.created_at < created_to)
+        if bbox:
+            min_lon, min_lat, max_lon, max_lat = bbox
+            query = query.where(AppealRecord.lon.between(min_lon, max_lon),
+                                AppealRecord.lat.between(min_lat, max_lat))
+        if cursor:
+            created_at, appeal_id = cursor
+            query = query.where(or_(AppealRecord.created_at < created_at,
+                                    and_(AppealRecord.created_at == created_at,
+                                         AppealRecord.id < appeal_id)))
+        query = query.order_by(AppealRecord.created_at.desc(), AppealRecord.id.desc()).limit(limit + 1)
+        records = list(self.session.execute(query.execution_options(populate_existing=False)).scalars())
+        next_cursor = None
+        if len(records) > limit:
+            records = records[:limit]
+            next_cursor = encode_cursor(_aware(records[-1].created_at), records[-1].id)
+        return [_to_domain(r, with_history=False) for r in records], next_cursor
+
+
+class CategoryCopyRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def current_version(self) -> int:
+        row = self.session.get(TaxonomyCopyVersion, 1)
+        return row.version if row else 0
+
+    def get(self, code: str) -> dict | None:
+        record = self.session.get(CategoryCopy, code)
+        if record is None:
+            return None
+        return {"code": record.code, "level": record.level, "active": record.active,
+                "fields": record.fields or [], "body": record.body}
+
+    def replace_all(self, version: int, categories: list[dict], received_at: datetime) -> None:
+        self.session.execute(delete(CategoryCopy))
+        self.session.add_all(
+            CategoryCopy(
+                code=c["code"], parent=c["parent"], level=c["level"], name_uk=c["name"]["uk"],
+                name_en=c["name"]["en"], body=c["body"], active=c["active"],
+                fields=c["fields_"],
+            )
+            for c in categories
+        )
+        row = self.session.get(TaxonomyCopyVersion, 1, with_for_update=True)
+        if row is None:
+            self.session.add(TaxonomyCopyVersion(id=1, version=version, received_at=received_at))
+        else:
+            row.version, row.received_at = version, received_at

@@ -1,0 +1,144 @@
+"""The appeal aggregate. Plain Python: no framework, no database.
+
+Intake owns the appeal record. Other services decide state changes (routing assigns,
+feedback closes) and publish them as events; intake applies each one here, where the
+lifecycle table is enforced, the version grows and the history is kept.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hromada_common.lifecycle import AppealState, check_transition
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+    address: str
+
+
+@dataclass(frozen=True)
+class CityBounds:
+    """The rectangle a city accepts appeals in (a first, cheap test; districts come later)."""
+
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return self.min_lat <= lat <= self.max_lat and self.min_lon <= lon <= self.max_lon
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int
+    state: AppealState
+    at: datetime
+    by: str
+    note: str | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class AppealSubmitted:
+    appeal: "Appeal"
+
+
+@dataclass(frozen=True)
+class AppealStateChanged:
+    appeal: "Appeal"
+    previous_state: AppealState
+    entry: HistoryEntry
+
+
+@dataclass
+class Appeal:
+    id: str
+    title: str
+    description: str
+    category: str
+    location: Location
+    author_id: str
+    channel: str
+    created_at: datetime
+    state: AppealState
+    version: int
+    updated_at: datetime
+    extra_fields: dict = field(default_factory=dict)
+    body: str | None = None
+    due_at: datetime | None = None
+    complexity: str | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+    events: list = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def submit(cls, *, id: str, title: str, description: str, category: str,
+               location: Location, author_id: str, channel: str, extra_fields: dict,
+               now: datetime) -> "Appeal":
+        appeal = cls(
+            id=id, title=title, description=description, category=category,
+            location=location, author_id=author_id, channel=channel, created_at=now,
+            updated_at=now, state=AppealState.SUBMITTED, version=1, extra_fields=extra_fields,
+        )
+        appeal.history.append(HistoryEntry(1, AppealState.SUBMITTED, now, author_id))
+        appeal.events.append(AppealSubmitted(appeal))
+        return appeal
+
+    def _move_to(self, target: AppealState, *, at: datetime, by: str, cause: str,
+                 note: str | None = None) -> None:
+        previous = self.state
+        self.state = check_transition(self.state, target)
+        self.version += 1
+        self.updated_at = at
+        entry = HistoryEntry(self.version, target, at, by, note, cause)
+        self.history.append(entry)
+        self.events.append(AppealStateChanged(self, previous, entry))
+
+    def assign(self, *, body: str, due_at: datetime, complexity: str, at: datetime,
+               by: str, cause: str) -> None:
+        """Routing chose the body that must act and its deadline."""
+        self._move_to(AppealState.ASSIGNED, at=at, by=by, cause=cause)
+        self.body = body
+        self.due_at = due_at
+        self.complexity = complexity
+
+
+def unknown_category_reason(code: str, categories: dict) -> str | None:
+    """Why ``code`` cannot take appeals, or None if it can.
+
+    ``categories`` maps code → a mapping with ``level`` and ``active``.
+    """
+    category = categories.get(code)
+    if category is None:
+        return f"unknown category '{code}'"
+    if category["level"] != "leaf":
+        return f"'{code}' is a {category['level']}; choose one of its subcategories"
+    if not category["active"]:
+        return f"category '{code}' no longer takes appeals"
+    return None
+
+
+def extra_field_errors(definitions: list[dict], given: dict) -> dict[str, list[str]]:
+    """Check the category's extra fields (e.g. a lamp post number) against what was given."""
+    errors: dict[str, list[str]] = {}
+    known = {d["name"]: d for d in definitions}
+    for name in given:
+        if name not in known:
+            errors[f"fields.{name}"] = ["not a field of this category"]
+    for name, definition in known.items():
+        value = given.get(name)
+        if value is None or value == "":
+            if definition["required"]:
+                errors[f"fields.{name}"] = ["required for this category"]
+            continue
+        kind = definition["type"]
+        if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            errors[f"fields.{name}"] = ["must be a number"]
+        elif kind == "text" and (not isinstance(value, str) or len(value) > 200):
+            errors[f"fields.{name}"] = ["must be text of at most 200 characters"]
+        elif kind == "choice" and value not in (definition.get("choices") or []):
+            errors[f"fields.{name}"] = [f"must be one of {definition.get('choices')}"]
+    return errors

@@ -1,0 +1,55 @@
+"""The intake nameko service: translates RPC calls and events into use cases. Nothing else."""
+from __future__ import annotations
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+
+from hromada_common import events as ev
+from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
+
+from .adapters.orm import Base, inbox, outbox
+from .adapters.uow import IntakeUnitOfWork
+from .domain.model import CityBounds
+from .service_layer import handlers
+
+# Kyiv, roughly: the demo city. Deployments set CITY_BOUNDS in config.yml.
+DEFAULT_BOUNDS = (50.213, 30.239, 50.591, 30.826)
+
+
+class IntakeService:
+    name = "intake"
+
+    uow = UnitOfWorkProvider(IntakeUnitOfWork, outbox, inbox, metadata=Base.metadata)
+    config = Config()
+
+    @property
+    def bounds(self) -> CityBounds:
+        return CityBounds(*(self.config.get("CITY_BOUNDS") or DEFAULT_BOUNDS))
+
+    @rpc
+    def submit_appeal(self, payload, idempotency_key=None):
+        """Accept a new appeal; returns it. Raises InvalidInput or Conflict (reused key)."""
+        return handlers.submit_appeal(self.uow(), payload, self.bounds, idempotency_key)
+
+    @rpc
+    def get_appeal(self, appeal_id):
+        """One appeal with its full state history. Raises NotFound."""
+        return handlers.get_appeal(self.uow(), appeal_id)
+
+    @rpc
+    def list_appeals(self, filters=None):
+        """Appeals newest first, filtered, with a cursor to the next page."""
+        return handlers.list_appeals(self.uow(), filters or {})
+
+    @rpc
+    def health(self):
+        """Checks the database; the broker answered if this call arrived."""
+        return handlers.health(self.uow()) | {"broker": "ok"}
+
+    @event_handler(ev.APPEAL_ASSIGNED)
+    def handle_appeal_assigned(self, envelope):
+        handlers.apply_assignment(self.uow(), envelope)
+
+    @event_handler(ev.TAXONOMY_PUBLISHED)
+    def handle_taxonomy_published(self, envelope):
+        handlers.replace_taxonomy(self.uow(), envelope)

@@ -1,0 +1,1 @@
+"""Routing: the taxonomy, responsible bodies, assignments and deadlines."""

@@ -1,0 +1,53 @@
+"""Deadlines counted in a body's working calendar.
+
+A deadline is a number of *working* hours from the moment of assignment: time outside the
+body's working periods (nights, weekends, holidays) does not count. Emergency categories
+count around the clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    tz: str = "Europe/Kyiv"
+    periods: tuple[tuple[time, time], ...] = ((time(9), time(13)), (time(14), time(18)))
+    working_weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.working_weekdays and day not in self.holidays
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The moment ``hours`` of working time after ``start`` (an aware datetime)."""
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        zone = ZoneInfo(self.tz)
+        local = start.astimezone(zone)
+        remaining = timedelta(hours=hours)
+        day = local.date()
+        for _ in range(3660):  # ten years of days: a bound, not a limit anyone meets
+            if self.is_working_day(day):
+                for begin, end in self.periods:
+                    period_start = datetime.combine(day, begin, zone)
+                    period_end = datetime.combine(day, end, zone)
+                    if period_end <= local:
+                        continue
+                    effective_start = max(period_start, local)
+                    available = period_end - effective_start
+                    if remaining <= available:
+                        return (effective_start + remaining).astimezone(timezone.utc)
+                    remaining -= available
+            day += timedelta(days=1)
+        raise ValueError("deadline beyond ten years of working time")
+
+
+def deadline_for(category, complexity: str, calendar: WorkingCalendar, start: datetime) -> datetime:
+    """When an appeal in ``category`` of ``complexity`` assigned at ``start`` falls due."""
+    hours = category.deadline_hours[complexity]
+    if category.emergency:
+        return (start + timedelta(hours=hours)).astimezone(timezone.utc)
+    return calendar.add_working_hours(start, hours)

@@ -1,0 +1,118 @@
+"""Routing's use cases: one function per command or event, each one transaction."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from hromada_common import events as ev
+
+from ..domain.assignment import assign_appeal
+from ..domain.deadlines import WorkingCalendar
+from ..domain.taxonomy import Category, Taxonomy
+
+CONSUMER = "routing"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def category_contract(c: Category) -> dict:
+    return {
+        "code": c.code, "name": {"uk": c.name_uk, "en": c.name_en}, "parent": c.parent,
+        "level": c.level, "body": c.body, "active": c.active, "fields_": list(c.fields),
+    }
+
+
+def category_view(c: Category) -> dict:
+    return {
+        "code": c.code, "name": {"uk": c.name_uk, "en": c.name_en}, "parent": c.parent,
+        "level": c.level, "body": c.body, "active": c.active, "fields": list(c.fields),
+        "deadline_hours": c.deadline_hours, "default_complexity": c.default_complexity,
+        "emergency": c.emergency,
+    }
+
+
+class TaxonomyCache:
+    """The taxonomy in memory, reloaded when its version in the database moves on."""
+
+    def __init__(self):
+        self._taxonomy: Taxonomy | None = None
+
+    def get(self, uow) -> Taxonomy:
+        version = uow.taxonomy.version()
+        if self._taxonomy is None or self._taxonomy.version != version:
+            self._taxonomy = uow.taxonomy.load()
+        return self._taxonomy
+
+
+def _record_taxonomy_published(uow, taxonomy: Taxonomy) -> None:
+    uow.record_event(ev.TAXONOMY_PUBLISHED, {
+        "taxonomy_version": taxonomy.version,
+        "categories": [category_contract(c) for c in taxonomy.categories.values()],
+    }, subject=None)
+
+
+def seed_taxonomy(uow, taxonomy: Taxonomy) -> bool:
+    """Store the default taxonomy if routing has none yet. Safe when instances race."""
+    with uow:
+        if uow.taxonomy.version():
+            return False
+        uow.taxonomy.add(taxonomy, _now())
+        _record_taxonomy_published(uow, taxonomy)
+        try:
+            uow.commit()
+        except IntegrityError:
+            return False  # another instance seeded it first
+    return True
+
+
+def publish_taxonomy(uow) -> int:
+    """Publish the whole current taxonomy again, so subscribers that missed it converge."""
+    with uow:
+        taxonomy = uow.taxonomy.load()
+        if not taxonomy.version:
+            return 0
+        _record_taxonomy_published(uow, taxonomy)
+        uow.commit()
+    return taxonomy.version
+
+
+def assign(uow, envelope: dict, cache: TaxonomyCache, calendar: WorkingCalendar,
+           fallback_body: str) -> None:
+    """An appeal was submitted: assign it to its body with a deadline, exactly once."""
+    envelope, data = ev.parse_event(envelope, ev.APPEAL_SUBMITTED)
+    with uow:
+        if uow.already_processed(CONSUMER, envelope["id"]):
+            return
+        if uow.assignments.get(data["appeal_id"]) is None:
+            assignment = assign_appeal(
+                appeal_id=data["appeal_id"], appeal_version=data["appeal_version"],
+                category_code=data["category"], taxonomy=cache.get(uow), calendar=calendar,
+                now=_now(), fallback_body=fallback_body,
+            )
+            uow.assignments.add(assignment)
+            uow.record_event(ev.APPEAL_ASSIGNED, {
+                "appeal_id": assignment.appeal_id, "appeal_version": assignment.appeal_version,
+                "category": assignment.category, "body": assignment.body,
+                "complexity": assignment.complexity, "due_at": assignment.due_at,
+                "assigned_at": assignment.assigned_at, "rule": assignment.rule,
+            }, subject=assignment.appeal_id, actor="routing",
+               correlation_id=envelope.get("correlationid"))
+        uow.mark_processed(CONSUMER, envelope["id"])
+        uow.commit()
+
+
+def list_categories(uow, cache: TaxonomyCache, include_inactive: bool = False) -> list[dict]:
+    with uow:
+        taxonomy = cache.get(uow)
+    return [category_view(c) for c in taxonomy.categories.values()
+            if include_inactive or c.active]
+
+
+def health(uow) -> dict:
+    with uow:
+        uow.session.execute(text("SELECT 1"))
+    return {"database": "ok"}
