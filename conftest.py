@@ -1,7 +1,7 @@
 # Tests run under eventlet, as the services do (nameko's pytest plugin no longer patches).
 import warnings
 
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated")
+warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 

@@ -145,6 +145,26 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _dump_data(event_type: str, schema: Schema, data: dict) -> dict:
+    """Serialise ``data``, turning what ``dump`` cannot handle into :class:`InvalidEvent`.
+
+    ``dump`` silently drops keys the schema does not know and raises plain ``TypeError`` /
+    ``ValueError`` on badly typed values; a contract violation must be an ``InvalidEvent``
+    that names the field either way.
+    """
+    unknown = sorted(set(data) - set(schema.fields))
+    if unknown:
+        raise InvalidEvent(f"{event_type}: {{{', '.join(repr(k) for k in unknown)}: "
+                           "['Unknown field.']}")
+    for name, field in schema.fields.items():
+        try:
+            field.serialize(name, data)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise InvalidEvent(f"{event_type}: {{{field.data_key or name!r}: [{str(exc)!r}]}}"
+                               ) from exc
+    return schema.dump(data)
+
+
 def make_event(
     event_type: str,
     data: dict,
@@ -159,7 +179,7 @@ def make_event(
     schema = SCHEMAS.get(event_type)
     if schema is None:
         raise InvalidEvent(f"unknown event type {event_type!r}")
-    serialised = schema().dump(data)
+    serialised = _dump_data(event_type, schema(), data)
     try:
         schema().load(serialised)
     except ValidationError as exc:

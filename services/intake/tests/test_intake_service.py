@@ -175,3 +175,27 @@ def test_list_filters_and_cursor_pagination(with_taxonomy):
             list_appeals({"cursor": "garbage"})
         assert set(err.value.fields) == {"cursor"}
     assert author_mark  # payloads carry distinct authors
+
+
+def test_intake_runs_on_the_sqlite_fallback(container_factory, hromada_amqp_uri, tmp_path,
+                                            monkeypatch):
+    """Without DATABASE_URL a service keeps its data in ./var/<service>.db."""
+    from hromada_common.db import database_url
+    from hromada_common.migrations import upgrade_to_head
+    from hromada_common.testing.helpers import service_config
+    from intake.service import IntakeService
+
+    from .conftest import SERVICE_DIR, taxonomy_event
+
+    monkeypatch.setenv("HROMADA_VAR_DIR", str(tmp_path))
+    url = database_url("intake", {"DATABASE_URL": ""})
+    assert url == f"sqlite:///{tmp_path / 'intake.db'}"
+    upgrade_to_head(SERVICE_DIR, url)
+    container = container_factory(IntakeService, service_config(hromada_amqp_uri))
+    container.start()
+    with entrypoint_waiter(container, "handle_taxonomy_published", timeout=10):
+        publish_events(hromada_amqp_uri, [taxonomy_event(version=99)])
+    appeal = submit(container, valid_payload())
+    with entrypoint_hook(container, "get_appeal") as get_appeal:
+        assert get_appeal(appeal["id"])["title"] == appeal["title"]
+    assert (tmp_path / "intake.db").stat().st_size > 0

@@ -99,3 +99,15 @@ def wait_until(check, timeout: float = 10.0, interval: float = 0.05, message: st
             last_error = exc
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}" + (f": {last_error}" if last_error else ""))
+
+
+def queue_depth(amqp_uri: str, queue: str) -> int:
+    """Messages ready in ``queue`` right now (a passive declare: exact, unlike the
+    management API's statistics, which lag by seconds)."""
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        try:
+            _, message_count, _ = channel.queue_declare(queue, passive=True)
+        finally:
+            channel.close()
+    return message_count

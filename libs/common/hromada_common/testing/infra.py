@@ -49,7 +49,8 @@ def _mgmt_uri_for(amqp_uri: str) -> str:
 
 
 class RabbitAdmin:
-    """Creates and deletes vhosts through the management HTTP API."""
+    """Creates and deletes vhosts through the management HTTP API, or through a local
+    ``rabbitmqctl`` when the management plugin is not enabled."""
 
     def __init__(self, mgmt_uri: str):
         import requests
@@ -60,7 +61,35 @@ class RabbitAdmin:
         self.user = self.auth[0]
         self.http = requests.Session()
 
+    def _ctl(self, *args: str) -> str:
+        import subprocess
+
+        return subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True,
+                              text=True, timeout=60).stdout
+
+    @property
+    def _has_http(self) -> bool:
+        if not hasattr(self, "_http_ok"):
+            try:
+                self.http.get(f"{self.base}/api/overview", auth=self.auth, timeout=3)
+                self._http_ok = True
+            except Exception:  # noqa: BLE001
+                import shutil
+
+                if shutil.which("rabbitmqctl") is None:
+                    raise InfrastructureMissing(
+                        f"RabbitMQ's management API does not answer at {self.base} and there "
+                        "is no local rabbitmqctl: enable the plugin "
+                        "(`rabbitmq-plugins enable rabbitmq_management`) or set RABBIT_MGMT_URI"
+                    )
+                self._http_ok = False
+        return self._http_ok
+
     def create_vhost(self, name: str) -> None:
+        if not self._has_http:
+            self._ctl("add_vhost", name)
+            self._ctl("set_permissions", "-p", name, self.user, ".*", ".*", ".*")
+            return
         response = self.http.put(f"{self.base}/api/vhosts/{quote(name, safe='')}", auth=self.auth,
                                  timeout=10)
         response.raise_for_status()
@@ -71,10 +100,19 @@ class RabbitAdmin:
         response.raise_for_status()
 
     def delete_vhost(self, name: str) -> None:
+        if not self._has_http:
+            self._ctl("delete_vhost", name)
+            return
         self.http.delete(f"{self.base}/api/vhosts/{quote(name, safe='')}", auth=self.auth,
                          timeout=30)
 
     def queue_depth(self, vhost: str, queue: str) -> int:
+        if not self._has_http:
+            for line in self._ctl("list_queues", "-p", vhost, "name", "messages").splitlines():
+                parts = line.split()
+                if len(parts) == 2 and parts[0] == queue:
+                    return int(parts[1])
+            raise LookupError(f"no queue {queue} in {vhost}")
         response = self.http.get(
             f"{self.base}/api/queues/{quote(vhost, safe='')}/{quote(queue, safe='')}",
             auth=self.auth, timeout=10,
@@ -114,11 +152,31 @@ def hromada_vhost(rabbit_server):
     admin.delete_vhost(name)
 
 
+def _uri_for_vhost(base_uri: str, vhost: str) -> str:
+    parts = urlsplit(base_uri)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
+
+
 @pytest.fixture(scope="session")
 def hromada_amqp_uri(rabbit_server, hromada_vhost):
-    base_uri, _ = rabbit_server
-    parts = urlsplit(base_uri)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(hromada_vhost, safe=""), "", ""))
+    return _uri_for_vhost(rabbit_server[0], hromada_vhost)
+
+
+@pytest.fixture(scope="session")
+def make_amqp_uri(rabbit_server):
+    """Factory: a URI of another fresh vhost (for a whole platform of its own); deleted at the end."""
+    base_uri, admin = rabbit_server
+    created: list[str] = []
+
+    def create(label: str = "extra") -> tuple[str, str]:
+        name = f"hromada-test-{label}-{uuid.uuid4().hex[:8]}"
+        admin.create_vhost(name)
+        created.append(name)
+        return _uri_for_vhost(base_uri, name), name
+
+    yield create
+    for name in created:
+        admin.delete_vhost(name)
 
 
 @pytest.fixture(scope="session")

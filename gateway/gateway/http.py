@@ -1,0 +1,265 @@
+"""The gateway's HTTP plumbing: one entrypoint, one error table, problem+json everywhere.
+
+Every error the gateway answers with is an RFC 9457 problem document. Typed errors raised by
+the services behind it cross RPC as the same classes (see ``hromada_common.errors``) and are
+mapped to statuses once, in :data:`mapped_errors`. Routing misses (404, 405) never reach an
+entrypoint, so the WSGI app turns them into problems too. The same layer honours or issues
+the ``X-Request-Id`` and hands it to nameko as context data, so every RPC call carries it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from functools import partial
+from http import HTTPStatus
+
+from eventlet.event import Event
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+JSON_MIMETYPE = "application/json"
+PROBLEM_TYPE_BASE = "https://hromada.city/problems/"
+
+REQUEST_ID_HEADER = "X-Request-Id"
+REQUEST_ID_CONTEXT_KEY = "hromada.request_id"
+"""nameko context data key; RPC proxies send it on as the ``nameko.hromada.request_id`` header."""
+_REQUEST_ID_ENVIRON_KEY = "hromada.request_id"
+# A caller's id is kept only if it is a plausible token: it ends up in logs and headers downstream.
+_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+MAX_BODY_BYTES = 1024 * 1024
+"""Far above any valid appeal (4,000-character description); stops memory abuse early."""
+
+
+class Problem(Exception):
+    """An error the gateway itself detects (bad header, wrong media type, malformed JSON)."""
+
+    def __init__(self, status: int, detail: str, fields: dict | None = None, title: str | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.fields = fields or {}
+        self.title = title
+
+
+mapped_errors: dict[type[Exception], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    Unavailable: 503,
+    RpcTimeout: 503,
+    UnknownService: 503,
+}
+"""The one place a remote (or RPC-level) error class becomes an HTTP status."""
+
+PROBLEM_SLUGS: dict[int, str] = {
+    400: "bad-request",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+    500: "internal-error",
+    503: "unavailable",
+}
+
+EXPECTED_EXCEPTIONS = (Problem, *mapped_errors)
+"""Errors that are answers, not bugs: nameko logs them as warnings rather than errors."""
+
+
+def problem_type(status: int) -> str:
+    return PROBLEM_TYPE_BASE + PROBLEM_SLUGS.get(status, "about-blank")
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    instance: str,
+    title: str | None = None,
+    fields: dict | None = None,
+    extra: dict | None = None,
+    headers: dict | None = None,
+) -> Response:
+    """Build an RFC 9457 ``application/problem+json`` response.
+
+    ``fields`` (``{"location.lat": ["..."]}``) becomes the ``errors`` member; ``extra`` adds
+    extension members (it never overrides the standard ones).
+    """
+    body = dict(extra or {})
+    body.update(
+        type=problem_type(status),
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+    )
+    if fields:
+        body["errors"] = [
+            {"field": field, "messages": list(messages)} for field, messages in fields.items()
+        ]
+    return Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE,
+        headers=headers,
+    )
+
+
+def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
+    """A JSON success response (UTF-8, non-ASCII kept as is)."""
+    return Response(
+        json.dumps(payload, ensure_ascii=False), status=status, mimetype=JSON_MIMETYPE,
+        headers=headers,
+    )
+
+
+def read_json_object(request: Request) -> dict:
+    """Return the request body as a dict; 415 unless it is ``application/json``, 413 when it
+    is too large, 400 unless it parses as a JSON object."""
+    if request.mimetype != JSON_MIMETYPE:
+        raise Problem(415, f"The request body must be sent as {JSON_MIMETYPE}.")
+    try:
+        body = json.loads(request.get_data(cache=True) or b"")
+    except RequestEntityTooLarge:
+        raise Problem(413, f"The request body exceeds {MAX_BODY_BYTES} bytes.") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise Problem(400, "The request body must be a JSON object.")
+    return body
+
+
+def error_response(exc: Exception, request: Request) -> Response:
+    """Translate an exception raised while handling ``request`` into a problem response."""
+    instance = request.path
+    if isinstance(exc, Problem):
+        return problem_response(exc.status, exc.detail, instance, title=exc.title, fields=exc.fields)
+    for error_class, status in mapped_errors.items():
+        if isinstance(exc, error_class):
+            return problem_response(
+                status,
+                _remote_detail(exc),
+                instance,
+                title=getattr(exc, "title", None),
+                fields=getattr(exc, "fields", None),
+                extra=getattr(exc, "extra", None),
+            )
+    log.error(
+        "unexpected error answering %s %s (request id %s)",
+        request.method, request.path, request_id_of(request), exc_info=exc,
+    )
+    return problem_response(500, "The server failed to handle the request.", instance)
+
+
+def _remote_detail(exc: Exception) -> str:
+    if isinstance(exc, RpcTimeout):
+        return "A service the request depends on did not answer in time."
+    if isinstance(exc, UnknownService):
+        return "A service the request depends on is not running."
+    return getattr(exc, "detail", None) or str(exc)
+
+
+def request_id_of(request: Request) -> str:
+    return request.environ.get(_REQUEST_ID_ENVIRON_KEY, "")
+
+
+class GatewayRequest(Request):
+    max_content_length = MAX_BODY_BYTES
+
+
+class ProblemWsgiApp(WsgiApp):
+    """nameko's WSGI app, answering routing misses with problems and tagging every response
+    with the request id."""
+
+    def __call__(self, environ, start_response):
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _ACCEPTABLE_REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        environ[_REQUEST_ID_ENVIRON_KEY] = request_id
+
+        def start_response_with_id(status, headers, exc_info=None):
+            headers = [(k, v) for k, v in headers if k.lower() != REQUEST_ID_HEADER.lower()]
+            headers.append((REQUEST_ID_HEADER, request_id))
+            return start_response(status, headers, exc_info)
+
+        request = GatewayRequest(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = self._routing_response(exc, request)
+        return response(environ, start_response_with_id)
+
+    @staticmethod
+    def _routing_response(exc: HTTPException, request: Request):
+        status = exc.code or 500
+        if status < 400:  # a redirect werkzeug's router decided on; let it through
+            return exc
+        headers = {}
+        detail = exc.description or HTTPStatus(status).description
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+            detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
+        elif status == 404:
+            detail = f"There is no resource at {request.path}."
+        return problem_response(status, detail, request.path, headers=headers)
+
+
+class ProblemWebServer(WebServer):
+    """nameko's web server with :class:`ProblemWsgiApp` and request-id context data."""
+
+    def get_wsgi_app(self):
+        return ProblemWsgiApp(self)
+
+    def context_data_from_headers(self, request):
+        return {REQUEST_ID_CONTEXT_KEY: request_id_of(request)}
+
+
+class HttpEntrypoint(HttpRequestHandler):
+    """The gateway's only HTTP entrypoint: successes as returned, failures as problem+json.
+
+    Errors listed in :data:`mapped_errors` and :class:`Problem` are expected by default, so
+    they do not count as worker failures.
+    """
+
+    server = ProblemWebServer()
+
+    def __init__(self, method, url, expected_exceptions=EXPECTED_EXCEPTIONS, **kwargs):
+        super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_request(self, request):
+        """Run a worker for ``request``; the same as nameko's, except that error responses
+        are built with the request at hand (a problem names its ``instance``)."""
+        request.shallow = False
+        try:
+            context_data = self.server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(
+                self, args, kwargs, context_data=context_data,
+                handle_result=partial(self.handle_result, event),
+            )
+            result = event.wait()
+            return self.response_from_result(result)
+        except Exception as exc:
+            return self.response_from_exception(exc, request)
+
+    def response_from_exception(self, exc, request=None):
+        """Map ``exc`` to a problem response (see :data:`mapped_errors`)."""
+        if request is None:  # only nameko's own code paths call without one
+            request = Request.from_values(path="/")
+        return error_response(exc, request)
+
+
+http = HttpEntrypoint.decorator

@@ -1,0 +1,266 @@
+"""Request and response schemas of the public API (marshmallow 4).
+
+Request schemas validate what arrives and reject unknown keys; response schemas describe
+what the services return (the gateway passes their dicts through) and feed the OpenAPI
+document. Validation failures become :class:`~hromada_common.errors.InvalidInput`, so they
+take the same 422 path as the services' own.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+
+from hromada_common.errors import InvalidInput, validation_fields
+from hromada_common.lifecycle import AppealState
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+CHANNELS = ("web", "mobile", "api", "phone", "chatbot")
+CATEGORY_LEVELS = ("domain", "category", "leaf")
+COMPLEXITIES = ("simple", "standard", "complex")
+STATES = tuple(state.value for state in AppealState)
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+
+CATEGORY_CODE = validate.Regexp(
+    r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
+    error="Not a category code (dot-separated lowercase segments, e.g. roads.surface.pothole).",
+)
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+class RequestSchema(Schema):
+    """Base of request schemas: unknown keys are errors, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class ResponseSchema(Schema):
+    """Base of response schemas: they document what services return, which may grow."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+# --- appeals -------------------------------------------------------------------------------
+
+
+class Location(ResponseSchema):
+    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(-180, 180))
+    address = fields.String(
+        required=True, validate=[validate.Length(1, 500), not_blank],
+        metadata={"description": "Human-readable address or landmark."},
+    )
+
+
+class LocationInput(Location):
+    class Meta(RequestSchema.Meta):
+        pass
+
+
+class AppealCreate(RequestSchema):
+    title = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
+    description = fields.String(required=True, validate=[validate.Length(1, 4000), not_blank])
+    category = fields.String(
+        required=True, validate=[validate.Length(1, 200), CATEGORY_CODE],
+        metadata={"description": "Code of a category from GET /api/v1/categories."},
+    )
+    location = fields.Nested(LocationInput, required=True)
+    channel = fields.String(load_default="web", validate=validate.OneOf(CHANNELS))
+    author_id = fields.String(
+        required=True, validate=[validate.Length(1, 200), not_blank],
+        metadata={"description": "Temporary: the author until accounts exist."},
+    )
+    # Declared last: in a class body the name shadows the ``fields`` module for what follows.
+    fields = fields.Dict(
+        keys=fields.String(), load_default=dict,
+        metadata={"description": "Extra fields the category asks for, e.g. a lamp post number."},
+    )
+
+
+class HistoryEntry(ResponseSchema):
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    at = fields.DateTime(required=True)
+    by = fields.String(allow_none=True)
+    version = fields.Integer(required=True)
+
+
+class Appeal(ResponseSchema):
+    id = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    category = fields.String(required=True)
+    location = fields.Nested(Location, required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    body = fields.String(allow_none=True, metadata={"description": "Code of the responsible body, once routed."})
+    due_at = fields.DateTime(allow_none=True)
+    complexity = fields.String(allow_none=True, validate=validate.OneOf(COMPLEXITIES))
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    version = fields.Integer(required=True)
+    history = fields.List(
+        fields.Nested(HistoryEntry),
+        metadata={"description": "Every state the appeal went through; absent in lists."},
+    )
+    fields = fields.Dict(keys=fields.String())
+
+
+class AppealPage(ResponseSchema):
+    items = fields.List(fields.Nested(Appeal), required=True)
+    next_cursor = fields.String(
+        required=True, allow_none=True,
+        metadata={"description": "Pass as ?cursor= for the next page; null on the last page."},
+    )
+
+
+class BoundingBox(fields.Field):
+    """``minLon,minLat,maxLon,maxLat`` → ``[minLon, minLat, maxLon, maxLat]`` floats."""
+
+    default_error_messages = {
+        "invalid": "Must be four numbers: minLon,minLat,maxLon,maxLat.",
+        "range": "Longitudes must lie in -180..180 and latitudes in -90..90.",
+        "order": "The minimum must not exceed the maximum.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            parts = [float(part) for part in str(value).split(",")]
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if len(parts) != 4 or any(part != part or part in (float("inf"), float("-inf")) for part in parts):
+            raise self.make_error("invalid")
+        min_lon, min_lat, max_lon, max_lat = parts
+        if not all(-180 <= lon <= 180 for lon in (min_lon, max_lon)) or not all(
+            -90 <= lat <= 90 for lat in (min_lat, max_lat)
+        ):
+            raise self.make_error("range")
+        if min_lon > max_lon or min_lat > max_lat:
+            raise self.make_error("order")
+        return parts
+
+
+class AppealListQuery(RequestSchema):
+    state = fields.String(validate=validate.OneOf(STATES))
+    category = fields.String(validate=[validate.Length(1, 200), CATEGORY_CODE])
+    body = fields.String(validate=validate.Length(1, 200), metadata={"description": "Code of the responsible body."})
+    created_from = fields.AwareDateTime(
+        default_timezone=timezone.utc,
+        metadata={"description": "ISO 8601; without an offset it is taken as UTC."},
+    )
+    created_to = fields.AwareDateTime(
+        default_timezone=timezone.utc,
+        metadata={"description": "ISO 8601; without an offset it is taken as UTC."},
+    )
+    bbox = BoundingBox(metadata={"description": "minLon,minLat,maxLon,maxLat", "example": "30.4,50.35,30.7,50.55"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    cursor = fields.String(validate=validate.Length(1, 1000))
+
+    @validates_schema
+    def created_range_is_ordered(self, data, **kwargs):
+        if "created_from" in data and "created_to" in data and data["created_from"] > data["created_to"]:
+            raise ValidationError("Must not be earlier than created_from.", "created_to")
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+class LocalisedName(ResponseSchema):
+    uk = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class Category(ResponseSchema):
+    code = fields.String(required=True)
+    name = fields.Nested(LocalisedName, required=True)
+    parent = fields.String(required=True, allow_none=True)
+    level = fields.String(required=True, validate=validate.OneOf(CATEGORY_LEVELS))
+    body = fields.String(required=True, allow_none=True, metadata={"description": "Default responsible body."})
+    active = fields.Boolean(required=True)
+    deadline_hours = fields.Dict(
+        keys=fields.String(), values=fields.Float(), required=True, allow_none=True,
+        metadata={"description": "Response deadline by complexity (working hours)."},
+    )
+    default_complexity = fields.String(allow_none=True, validate=validate.OneOf(COMPLEXITIES))
+    emergency = fields.Boolean(metadata={"description": "Deadlines count around the clock, not in working hours."})
+    fields = fields.List(
+        fields.Dict(), required=True,
+        metadata={"description": "Extra fields an appeal in this category must or may carry."},
+    )
+
+
+class CategoryList(ResponseSchema):
+    items = fields.List(fields.Nested(Category), required=True)
+
+
+class CategoryListQuery(RequestSchema):
+    include_inactive = fields.Boolean(load_default=False)
+
+
+# --- operations and errors -----------------------------------------------------------------
+
+
+class Health(ResponseSchema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+
+
+class Readiness(ResponseSchema):
+    status = fields.String(required=True, metadata={"example": "ready"})
+    checks = fields.Dict(
+        keys=fields.String(), values=fields.Dict(), required=True,
+        metadata={"description": "Each service's health report, by service name."},
+    )
+
+
+class ProblemFieldError(ResponseSchema):
+    field = fields.String(required=True, metadata={"example": "location.lat"})
+    messages = fields.List(fields.String(), required=True)
+
+
+class ProblemDetails(ResponseSchema):
+    """RFC 9457 problem details (the ``Problem`` component of the OpenAPI document)."""
+
+    type = fields.String(required=True, metadata={"example": "https://hromada.city/problems/invalid-input"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(required=True, metadata={"description": "The request path."})
+    errors = fields.List(
+        fields.Nested(ProblemFieldError),
+        metadata={"description": "Present on validation problems: the fields (or parameters, or headers) at fault."},
+    )
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load(schema: Schema, data, what: str = "request body"):
+    """``schema.load(data)``, raising :class:`InvalidInput` (422) naming each field at fault."""
+    try:
+        return schema.load(data)
+    except ValidationError as err:
+        raise InvalidInput(f"The {what} is invalid.", fields=validation_fields(err.messages)) from None
+
+
+def load_query(schema: Schema, args) -> dict:
+    """Validate query parameters (a werkzeug ``MultiDict``); each may be given once."""
+    repeated = {key: ["Give this parameter once."] for key, values in args.lists() if len(values) > 1}
+    if repeated:
+        raise InvalidInput("The query parameters are invalid.", fields=repeated)
+    return load(schema, args.to_dict(flat=True), what="query")
+
+
+def idempotency_key_from(headers) -> str | None:
+    """The ``Idempotency-Key`` header, if any; 422 when it is empty or too long."""
+    key = headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidInput(
+            "The Idempotency-Key header is invalid.",
+            fields={"Idempotency-Key": [f"Must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]},
+        )
+    return key

@@ -1,0 +1,33 @@
+"""The OpenAPI document served at /api/v1/openapi.json."""
+from openapi_spec_validator import validate
+
+
+def test_openapi_document_is_valid_openapi_3_1_with_every_endpoint(gateway):
+    response = gateway.api.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    validate(document)  # raises when the document does not follow the 3.1 schema
+    assert document["openapi"] == "3.1.0"
+    assert set(document["paths"]) == {
+        "/api/v1/appeals", "/api/v1/appeals/{appeal_id}", "/api/v1/categories",
+        "/api/v1/openapi.json", "/health", "/ready",
+    }
+    assert set(document["paths"]["/api/v1/appeals"]) == {"get", "post"}
+
+
+def test_openapi_document_describes_appeals_and_problems(gateway):
+    document = gateway.api.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    assert {"type", "title", "status", "detail", "instance", "errors"} <= set(schemas["Problem"]["properties"])
+    assert {"id", "state", "location", "history", "due_at", "version"} <= set(schemas["Appeal"]["properties"])
+    post = document["paths"]["/api/v1/appeals"]["post"]
+    assert {"200", "201", "400", "409", "415", "422", "503"} <= set(post["responses"])
+    assert post["responses"]["409"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
+    headers = {p["name"] for p in post["parameters"] if p["in"] == "header"}
+    assert "Idempotency-Key" in headers
+    query = {p["name"] for p in document["paths"]["/api/v1/appeals"]["get"]["parameters"] if p["in"] == "query"}
+    assert query == {"state", "category", "body", "created_from", "created_to", "bbox", "limit", "cursor"}

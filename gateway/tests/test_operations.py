@@ -1,0 +1,66 @@
+"""/health and /ready."""
+import eventlet
+from hromada_common.errors import Unavailable
+
+from gateway_support import assert_problem
+
+HEALTHY = {"database": "ok", "broker": "ok"}
+
+
+def test_health_is_ok_without_asking_anyone(gateway):
+    response = gateway.api.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    gateway.intake.health.assert_not_called()
+
+
+def test_ready_when_intake_and_routing_are_healthy(gateway):
+    gateway.intake.health.return_value = HEALTHY
+    gateway.routing.health.return_value = HEALTHY
+
+    response = gateway.api.get("/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {"intake": HEALTHY, "routing": HEALTHY}}
+
+
+def test_not_ready_when_a_health_check_raises(gateway):
+    gateway.intake.health.return_value = HEALTHY
+    gateway.routing.health.side_effect = Unavailable("database unreachable")
+
+    response = gateway.api.get("/ready")
+
+    problem = assert_problem(response, 503, "unavailable")
+    assert "routing" in problem["detail"] and "intake" not in problem["detail"]
+    assert problem["checks"]["intake"] == HEALTHY
+    assert problem["checks"]["routing"] == {
+        "status": "failed", "error": "Unavailable", "detail": "database unreachable",
+    }
+
+
+def test_not_ready_when_a_service_reports_a_failing_part(gateway):
+    gateway.intake.health.return_value = {"database": "error: connection refused", "broker": "ok"}
+    gateway.routing.health.return_value = HEALTHY
+
+    response = gateway.api.get("/ready")
+
+    problem = assert_problem(response, 503, "unavailable")
+    assert problem["checks"]["intake"]["database"].startswith("error")
+
+
+def test_not_ready_when_a_health_check_is_too_slow(gateway):
+    def slow_health():
+        eventlet.sleep(5)
+        return HEALTHY
+
+    gateway.intake.health.side_effect = slow_health
+    gateway.routing.health.return_value = HEALTHY
+
+    started = eventlet.hubs.get_hub().clock()
+    response = gateway.api.get("/ready")
+    elapsed = eventlet.hubs.get_hub().clock() - started
+
+    problem = assert_problem(response, 503, "unavailable")
+    assert problem["checks"]["intake"]["error"] == "RpcTimeout"
+    assert elapsed < 3  # ready_timeout is 0.5 s in the test config

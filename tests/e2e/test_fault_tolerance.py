@@ -1,0 +1,94 @@
+"""Kill routing with SIGKILL in the middle of a stream of appeals, restart it, and check
+that every appeal was assigned exactly once."""
+import signal
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from .conftest import start_platform
+from .helpers import appeal_payload, submit
+
+pytestmark = pytest.mark.e2e
+
+APPEALS = 150
+
+
+@pytest.fixture
+def fault_platform(make_amqp_uri, make_database, tmp_path_factory):
+    platform = start_platform(make_amqp_uri, make_database, tmp_path_factory, "fault")
+    yield platform
+    platform.stop()
+
+
+def test_routing_killed_mid_stream_assigns_every_appeal_exactly_once(fault_platform):
+    import requests
+
+    api = requests.Session()
+    api.base = fault_platform.url + "/api/v1"
+    submit(api, appeal_payload())  # waits until the taxonomy reached intake
+    ids: list[str] = []
+    errors: list[str] = []
+
+    def file_appeals(worker: int, count: int):
+        session = requests.Session()
+        session.base = api.base
+        for i in range(count):
+            key = f"fault-{worker}-{i}"
+            for _attempt in range(5):  # a resident's app retries with the same key
+                try:
+                    response = session.post(session.base + "/appeals", json=appeal_payload(
+                        author_id=f"fault-resident-{worker}"), headers={"Idempotency-Key": key},
+                        timeout=30)
+                except requests.RequestException as exc:
+                    errors.append(str(exc))
+                    continue
+                if response.status_code in (200, 201):
+                    ids.append(response.json()["id"])
+                    break
+                errors.append(f"{response.status_code} {response.text[:200]}")
+                time.sleep(0.5)
+
+    workers = [threading.Thread(target=file_appeals, args=(w, APPEALS // 5)) for w in range(5)]
+    for worker in workers:
+        worker.start()
+    while len(ids) < APPEALS // 3:
+        time.sleep(0.05)
+    fault_platform.kill("routing", signal.SIGKILL)
+    killed_at = len(ids)
+    time.sleep(1.0)
+    fault_platform.start_process("routing")
+    for worker in workers:
+        worker.join(timeout=120)
+    assert len(ids) == APPEALS, errors
+    assert 0 < killed_at < APPEALS
+
+    intake_db = create_engine(fault_platform.database_urls["intake"])
+    routing_db = create_engine(fault_platform.database_urls["routing"])
+    deadline = time.monotonic() + 90
+    while True:
+        with intake_db.connect() as connection:
+            assigned = connection.execute(text(
+                "SELECT count(*) FROM appeals WHERE state = 'assigned' AND id = ANY(:ids)"),
+                {"ids": ids}).scalar()
+        if assigned == APPEALS or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert assigned == APPEALS
+    with intake_db.connect() as connection:
+        per_appeal = connection.execute(text(
+            "SELECT appeal_id, count(*) FROM appeal_history WHERE state = 'assigned' "
+            "AND appeal_id = ANY(:ids) GROUP BY appeal_id"), {"ids": ids}).all()
+        versions = set(connection.execute(text(
+            "SELECT version FROM appeals WHERE id = ANY(:ids)"), {"ids": ids}).scalars())
+    assert len(per_appeal) == APPEALS and {count for _, count in per_appeal} == {1}
+    assert versions == {2}
+    with routing_db.connect() as connection:
+        assignments = connection.execute(text(
+            "SELECT count(*) FROM assignments WHERE appeal_id = ANY(:ids)"), {"ids": ids}).scalar()
+        unpublished = connection.execute(text(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar()
+    assert assignments == APPEALS and unpublished == 0
+    intake_db.dispose()
+    routing_db.dispose()
