@@ -47,7 +47,11 @@ class WorkingCalendar:
 
 def deadline_for(category, complexity: str, calendar: WorkingCalendar, start: datetime) -> datetime:
     """When an appeal in ``category`` of ``complexity`` assigned at ``start`` falls due."""
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
     hours = category.deadline_hours[complexity]
     if category.emergency:
-        return (start + timedelta(hours=hours)).astimezone(timezone.utc)
+        # Elapsed time, not wall-clock arithmetic: adding to a local time across a DST change
+        # would give an hour too much or too little.
+        return start.astimezone(timezone.utc) + timedelta(hours=hours)
     return calendar.add_working_hours(start, hours)
