@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections import Counter
 from datetime import timedelta
@@ -102,29 +103,28 @@ class UnitOfWorkProvider(DependencyProvider):
     def _relay_forever(self):
         failures = 0
         purge_every = 3600.0
-        since_purge = 0.0
+        last_purge = time.monotonic()
         while self._running:
+            # Clear before reading: a commit after this point sets the flag again, so the
+            # wait below returns at once and nothing committed is left waiting for a poll.
+            self._wakeup.clear()
             try:
                 published = self.relay.publish_pending()
                 failures = 0
             except Exception:  # noqa: BLE001 - the relay must outlive broker or DB outages
                 failures += 1
                 log.exception("outbox relay of %s failed (attempt %d)", self.service_name, failures)
-                published = 0
                 self._wakeup.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
                 continue
             if published >= self.relay.batch_size:
-                continue  # more are waiting
-            if published == 0:
-                self._wakeup.wait(self.poll_interval)
-                self._wakeup.clear()
-                since_purge += self.poll_interval
-                if since_purge >= purge_every:
-                    since_purge = 0.0
-                    try:
-                        self.relay.purge_published()
-                    except Exception:  # noqa: BLE001
-                        log.exception("purging published outbox rows failed")
+                continue  # a full batch: more are waiting
+            self._wakeup.wait(self.poll_interval)
+            if time.monotonic() - last_purge >= purge_every:
+                last_purge = time.monotonic()
+                try:
+                    self.relay.purge_published()
+                except Exception:  # noqa: BLE001
+                    log.exception("purging published outbox rows failed")
 
     def get_dependency(self, worker_ctx):
         actor = worker_ctx.context_data.get(ACTOR_CONTEXT_KEY) or "system"
