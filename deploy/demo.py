@@ -21,6 +21,30 @@ DEMO_APPEALS = [
 ]
 
 
+DEMO_ACCOUNTS = (
+    "resident@demo.hromada", "resident2@demo.hromada", "executor@demo.hromada",
+    "dispatcher@demo.hromada", "head@demo.hromada", "admin@demo.hromada",
+)
+DEMO_PASSWORD = "demo-password"
+"""The accounts service seeds these, verified, when started in demo mode (HROMADA_DEMO)."""
+
+
+def sign_in(base_url: str, email: str, password: str = DEMO_PASSWORD,
+            timeout: float = 60.0) -> str:
+    """An access token for a demo account, waiting until the accounts service seeded it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, tokens = _request("POST", f"{base_url}/api/v1/auth/token",
+                                 {"email": email, "password": password})
+            return tokens["access_token"]
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401 and time.monotonic() < deadline:
+                time.sleep(0.5)
+                continue
+            raise RuntimeError(f"cannot sign in as {email}: {exc.read().decode()}") from exc
+
+
 def _request(method: str, url: str, body: dict | None = None, headers: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers={
@@ -37,6 +61,7 @@ def _known_leaves(base_url: str) -> dict[str, dict]:
 def seed_demo_city(base_url: str, timeout: float = 60.0) -> str:
     """File the demo appeals (skipping categories the taxonomy lacks); return a summary."""
     leaves = _known_leaves(base_url)
+    residents = [sign_in(base_url, email) for email in DEMO_ACCOUNTS[:2]]
     filed = 0
     for number, (category, title, lat, lon, address, extra) in enumerate(DEMO_APPEALS):
         if category not in leaves:
@@ -48,13 +73,13 @@ def seed_demo_city(base_url: str, timeout: float = 60.0) -> str:
                     if definition["type"] != "number" else 1
         payload = {"title": title, "description": f"{title}. Прошу вжити заходів.",
                    "category": category, "location": {"lat": lat, "lon": lon, "address": address},
-                   "author_id": f"demo-resident-{number % 3 + 1}", "channel": "web",
-                   "fields": fields}
+                   "channel": "web", "fields": fields}
         deadline = time.monotonic() + timeout
         while True:
             try:
                 _request("POST", f"{base_url}/api/v1/appeals", payload,
-                         {"Idempotency-Key": f"demo-appeal-{number}"})
+                         {"Idempotency-Key": f"demo-appeal-{number}",
+                          "Authorization": f"Bearer {residents[number % 2]}"})
                 filed += 1
                 break
             except urllib.error.HTTPError as exc:

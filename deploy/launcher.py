@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {
+    "accounts": ROOT / "services" / "accounts",
     "intake": ROOT / "services" / "intake",
     "routing": ROOT / "services" / "routing",
     "feedback": ROOT / "services" / "feedback",
@@ -33,6 +34,12 @@ SERVICES = {
 GATEWAY_DIR = ROOT / "gateway"
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _port_open(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -82,7 +89,19 @@ class Platform:
     host: str = "127.0.0.1"
     log_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    demo: bool = False
+    var_dir: Path = ROOT / "var"
+    mail_port: int = 0
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self):
+        from hromada_common.auth import ensure_key_files
+
+        self.private_key, self.public_key = ensure_key_files(self.var_dir / "keys")
+        self.mail_dir = self.var_dir / "mail"
+        self.mail_dir.mkdir(parents=True, exist_ok=True)
+        if not self.mail_port:
+            self.mail_port = _free_port()
 
     @property
     def url(self) -> str:
@@ -93,13 +112,21 @@ class Platform:
         env.update(self.extra_env)
         env["AMQP_URI"] = self.amqp_uri
         env["GATEWAY_ADDRESS"] = f"{self.host}:{self.port}"
-        env["HROMADA_VAR_DIR"] = str(ROOT / "var")
+        env["HROMADA_VAR_DIR"] = str(self.var_dir)
         env["PYTHONUNBUFFERED"] = "1"
+        env["JWT_PUBLIC_KEY_FILE"] = str(self.public_key)
+        env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(self.mail_port)
+        env["HROMADA_DEMO"] = "true" if self.demo else "false"
+        if name == "accounts":  # the only holder of the signing key
+            env["JWT_PRIVATE_KEY_FILE"] = str(self.private_key)
         for service, url in self.database_urls.items():
             env[f"{service.upper()}_DATABASE_URL"] = url
         return env
 
     def _command(self, name: str) -> tuple[list[str], Path]:
+        if name == "mailsink":
+            return ([sys.executable, "-m", "deploy.mailsink", "--host", "127.0.0.1",
+                     "--port", str(self.mail_port), "--dir", str(self.mail_dir)], ROOT)
         if name == "gateway":
             return ([sys.executable, "-m", "nameko", "run", "--config", "config.yml",
                      "gateway.service"], GATEWAY_DIR)
@@ -119,7 +146,7 @@ class Platform:
         )
 
     def start(self, names=None, wait: float = 60.0) -> None:
-        for name in names or [*SERVICES, "gateway"]:
+        for name in names or ["mailsink", *SERVICES, "gateway"]:
             self.start_process(name)
         self.wait_ready(wait)
 
@@ -198,7 +225,8 @@ def up(args) -> int:
     migrate(database_urls)
     print("migrations applied")
     platform = Platform(amqp_uri, database_urls, port=args.port, host=args.host,
-                        log_dir=ROOT / "var" / "log")
+                        log_dir=ROOT / "var" / "log", demo=args.demo,
+                        mail_port=args.mail_port)
     stopping = False
 
     def on_signal(signum, _frame):
@@ -210,11 +238,13 @@ def up(args) -> int:
     try:
         platform.start()
         if args.demo:
-            from .demo import seed_demo_city
+            from .demo import DEMO_ACCOUNTS, seed_demo_city
 
             print(seed_demo_city(platform.url))
+            print("demo accounts (password demo-password): " + ", ".join(DEMO_ACCOUNTS))
         print(f"\nHromada is running at {platform.url}  (API: {platform.url}/api/v1, "
               f"OpenAPI: {platform.url}/api/v1/openapi.json)")
+        print(f"mail sent by the platform lands in {platform.mail_dir}")
         print(f"logs: {platform.log_dir}; press Ctrl-C to stop\n", flush=True)
         while not stopping:
             for name, process in platform.processes.items():
@@ -238,7 +268,10 @@ def main(argv=None) -> int:
     up_parser.add_argument("--host", default=os.environ.get("HROMADA_HOST", "127.0.0.1"))
     up_parser.add_argument("--postgres", default=os.environ.get("HROMADA_POSTGRES_URL"),
                            help="PostgreSQL server URL; one database per service is created")
-    up_parser.add_argument("--demo", action="store_true", help="seed the demo city")
+    up_parser.add_argument("--demo", action="store_true",
+                           help="seed the demo city and its demo accounts")
+    up_parser.add_argument("--mail-port", type=int, default=int(os.environ.get("HROMADA_MAIL_PORT", 8025)),
+                           help="port of the development mail sink (mail lands in var/mail)")
     args = parser.parse_args(argv)
     return up(args)
 

@@ -16,12 +16,15 @@ from functools import partial
 from http import HTTPStatus
 
 from eventlet.event import Event
+from hromada_common.auth import AUTH_CONTEXT_KEY, TooManyRequests, Unauthenticated, verifier_from_config
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
+
+from gateway.ratelimit import RateLimitGate
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,8 @@ class Problem(Exception):
 
 
 mapped_errors: dict[type[Exception], int] = {
+    Unauthenticated: 401,
+    TooManyRequests: 429,
     InvalidInput: 422,
     NotFound: 404,
     Conflict: 409,
@@ -63,6 +68,7 @@ mapped_errors: dict[type[Exception], int] = {
 
 PROBLEM_SLUGS: dict[int, str] = {
     400: "bad-request",
+    401: "unauthenticated",
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
@@ -70,6 +76,7 @@ PROBLEM_SLUGS: dict[int, str] = {
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "invalid-input",
+    429: "too-many-requests",
     500: "internal-error",
     503: "unavailable",
 }
@@ -152,12 +159,36 @@ def error_response(exc: Exception, request: Request) -> Response:
                 title=getattr(exc, "title", None),
                 fields=getattr(exc, "fields", None),
                 extra=getattr(exc, "extra", None),
+                headers=_error_headers(exc),
             )
     log.error(
         "unexpected error answering %s %s (request id %s)",
         request.method, request.path, request_id_of(request), exc_info=exc,
     )
     return problem_response(500, "The server failed to handle the request.", instance)
+
+
+def _error_headers(exc: Exception) -> dict:
+    if isinstance(exc, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="hromada"'}
+    if isinstance(exc, TooManyRequests):
+        return {"Retry-After": str(int(exc.extra.get("retry_after") or 1))}
+    return {}
+
+
+def bearer_token(request: Request) -> str | None:
+    """The access token of ``Authorization: Bearer <token>``; None when there is no header."""
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("use 'Authorization: Bearer <access token>'")
+    return token.strip()
+
+
+def client_ip(request: Request) -> str | None:
+    return request.remote_addr
 
 
 def _remote_detail(exc: Exception) -> str:
@@ -216,13 +247,29 @@ class ProblemWsgiApp(WsgiApp):
 
 
 class ProblemWebServer(WebServer):
-    """nameko's web server with :class:`ProblemWsgiApp` and request-id context data."""
+    """nameko's web server with :class:`ProblemWsgiApp`, request-id and caller context data,
+    token verification and rate limits."""
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.verifier = verifier_from_config(config)
+        self.rate_limits = RateLimitGate.from_config(config)
+
+    def stop(self):
+        super().stop()
+        self.rate_limits.close()
 
     def get_wsgi_app(self):
         return ProblemWsgiApp(self)
 
     def context_data_from_headers(self, request):
-        return {REQUEST_ID_CONTEXT_KEY: request_id_of(request)}
+        context = {REQUEST_ID_CONTEXT_KEY: request_id_of(request)}
+        token = bearer_token(request)
+        if token:
+            # Passed on to every RPC call: each service verifies it again itself.
+            context[AUTH_CONTEXT_KEY] = token
+        return context
 
 
 class HttpEntrypoint(HttpRequestHandler):
@@ -241,7 +288,20 @@ class HttpEntrypoint(HttpRequestHandler):
         """Run a worker for ``request``; the same as nameko's, except that error responses
         are built with the request at hand (a problem names its ``instance``)."""
         request.shallow = False
+        limits = {}
         try:
+            token = bearer_token(request)
+            identity = self.server.verifier.verify(token) if token else None
+            gate = self.server.rate_limits.check(
+                request.method, request.path, client_ip(request), identity)
+            limits = gate.headers
+            if not gate.allowed:
+                return problem_response(
+                    429, f"Too many requests; retry in {gate.retry_after} s.", request.path,
+                    extra={"violated_policies": list(gate.violated_policies),
+                           "retry_after": gate.retry_after},
+                    headers=limits,
+                )
             context_data = self.server.context_data_from_headers(request)
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
@@ -251,9 +311,11 @@ class HttpEntrypoint(HttpRequestHandler):
                 handle_result=partial(self.handle_result, event),
             )
             result = event.wait()
-            return self.response_from_result(result)
+            response = self.response_from_result(result)
         except Exception as exc:
-            return self.response_from_exception(exc, request)
+            response = self.response_from_exception(exc, request)
+        response.headers.update(limits)
+        return response
 
     def response_from_exception(self, exc, request=None):
         """Map ``exc`` to a problem response (see :data:`mapped_errors`)."""

@@ -177,7 +177,7 @@ def openapi_document() -> dict:
         operations={
             "get": {
                 "operationId": "ready",
-                "summary": "Readiness: intake and routing are healthy",
+                "summary": "Readiness: intake, routing and accounts are healthy",
                 "responses": {
                     "200": _ok("Ready.", schemas.Readiness),
                     "503": _problem("Not ready; the checks member says which service failed and why."),
@@ -185,4 +185,106 @@ def openapi_document() -> dict:
             },
         },
     )
+    _account_paths(spec)
     return spec.to_dict()
+
+
+BEARER = [{"bearer": []}]
+NO_CONTENT = {"description": "Done."}
+ACCEPTED = {"description": "Accepted; the same answer whether or not the address has an account."}
+
+
+def _operation(operation_id: str, summary: str, request_schema=None, responses=None,
+               secured: bool = False) -> dict:
+    operation = {
+        "operationId": operation_id,
+        "summary": summary,
+        "parameters": [REQUEST_ID_PARAMETER],
+        "responses": {
+            **(responses or {}),
+            "401": _problem("No valid access token (or wrong credentials)."),
+            "429": _problem("Rate limit or sign-in throttling; see Retry-After."),
+            **COMMON_ERRORS,
+        },
+    }
+    if request_schema is not None:
+        operation["requestBody"] = {
+            "required": True, "content": {"application/json": {"schema": request_schema}}}
+        operation["responses"]["422"] = _problem("Invalid fields; errors names each one.")
+    if secured:
+        operation["security"] = BEARER
+        operation["responses"]["403"] = _problem("Signed in, but not allowed to do this.")
+    return operation
+
+
+def _account_paths(spec: APISpec) -> None:
+    """Sign-up, sign-in, the caller's own account, moderation and administration."""
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                               "bearerFormat": "JWT"})
+    spec.components.schema("Account", schema=schemas.Account)
+    spec.components.schema("TokenPair", schema=schemas.TokenPair)
+    account = _ok("The account.", "Account")
+    tokens = _ok("Access (and refresh) token.", "TokenPair")
+    paths = {
+        "/api/v1/auth/register": {"post": _operation(
+            "register", "Create a resident account; a verification code is emailed",
+            schemas.Register, {"201": account, "409": _problem("The email is taken.")})},
+        "/api/v1/auth/verify-email": {"post": _operation(
+            "verifyEmail", "Confirm the email address with the emailed code",
+            schemas.VerifyEmail, {"200": {"description": "Verified."}})},
+        "/api/v1/auth/resend-verification": {"post": _operation(
+            "resendVerification", "Email a new verification code", schemas.EmailOnly,
+            {"202": ACCEPTED})},
+        "/api/v1/auth/token": {"post": _operation(
+            "issueToken", "Sign in with email and password, or with an API key",
+            schemas.TokenRequest, {"200": tokens})},
+        "/api/v1/auth/refresh": {"post": _operation(
+            "refreshToken", "Exchange a refresh token for a new pair", schemas.RefreshToken,
+            {"200": tokens})},
+        "/api/v1/auth/logout": {"post": _operation(
+            "logout", "Revoke a refresh token and its session", schemas.RefreshToken,
+            {"204": NO_CONTENT})},
+        "/api/v1/auth/password-reset": {"post": _operation(
+            "requestPasswordReset", "Email a password-reset code", schemas.EmailOnly,
+            {"202": ACCEPTED})},
+        "/api/v1/auth/password-reset/confirm": {"post": _operation(
+            "resetPassword", "Set a new password with the emailed code",
+            schemas.PasswordResetConfirm, {"204": NO_CONTENT})},
+        "/api/v1/me": {
+            "get": _operation("getMe", "The signed-in account", responses={"200": account},
+                              secured=True),
+            "delete": _operation("deleteMe", "Delete the signed-in account (appeals stay, "
+                                 "anonymised)", schemas.PasswordConfirmation,
+                                 {"204": NO_CONTENT}, secured=True),
+        },
+        "/api/v1/me/export": {"get": _operation(
+            "exportMyData", "Everything held about the signed-in account",
+            responses={"200": {"description": "The export.", "content": {"application/json": {}}}},
+            secured=True)},
+        "/api/v1/appeals/{appeal_id}/reject": {"post": _operation(
+            "rejectAppeal", "Reject an appeal with a reason (dispatcher, admin)", schemas.Reason,
+            {"200": _ok("The rejected appeal.", "Appeal"),
+             "409": _problem("The appeal's state does not allow it.")}, secured=True)},
+        "/api/v1/accounts/{account_id}/block": {"post": _operation(
+            "blockAccount", "Block an account (dispatcher, admin)", schemas.Reason,
+            {"200": account}, secured=True)},
+        "/api/v1/accounts/{account_id}/unblock": {"post": _operation(
+            "unblockAccount", "Lift a block (dispatcher, admin)", schemas.Reason,
+            {"200": account}, secured=True)},
+        "/api/v1/accounts/{account_id}/roles": {"put": _operation(
+            "setRoles", "Set roles and body (admin)", schemas.RolesUpdate, {"200": account},
+            secured=True)},
+        "/api/v1/api-keys": {"post": _operation(
+            "createApiKey", "Create an integration API key, shown once (admin)",
+            schemas.ApiKeyCreate, {"201": {"description": "The key.",
+                                           "content": {"application/json": {}}}},
+            secured=True)},
+        "/api/v1/api-keys/{key_id}": {"delete": _operation(
+            "revokeApiKey", "Revoke an API key (admin)", responses={"204": NO_CONTENT},
+            secured=True)},
+    }
+    for path, operations in paths.items():
+        names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+                      for name in names]
+        spec.path(path=path, operations=operations, parameters=parameters or None)

@@ -70,10 +70,6 @@ class AppealCreate(RequestSchema):
     )
     location = fields.Nested(LocationInput, required=True)
     channel = fields.String(load_default="web", validate=validate.OneOf(CHANNELS))
-    author_id = fields.String(
-        required=True, validate=[validate.Length(1, 200), not_blank],
-        metadata={"description": "Temporary: the author until accounts exist."},
-    )
     # Declared last: in a class body the name shadows the ``fields`` module for what follows.
     fields = fields.Dict(
         keys=fields.String(), load_default=dict,
@@ -84,8 +80,16 @@ class AppealCreate(RequestSchema):
 class HistoryEntry(ResponseSchema):
     state = fields.String(required=True, validate=validate.OneOf(STATES))
     at = fields.DateTime(required=True)
-    by = fields.String(allow_none=True)
+    by = fields.String(allow_none=True, metadata={"description": "Account id (or service) that made the change."})
     version = fields.Integer(required=True)
+    note = fields.String(allow_none=True, metadata={"description": "A reason, where the change needs one."})
+
+
+class AuthorContact(ResponseSchema):
+    id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
 
 
 class Appeal(ResponseSchema):
@@ -106,6 +110,10 @@ class Appeal(ResponseSchema):
         fields.Nested(HistoryEntry),
         metadata={"description": "Every state the appeal went through; absent in lists."},
     )
+    author_id = fields.String(allow_none=True, metadata={
+        "description": "Only for the author, moderators and staff of the responsible body."})
+    author = fields.Nested(AuthorContact, metadata={
+        "description": "Contact of the author, for the same viewers as author_id (single appeal)."})
     fields = fields.Dict(keys=fields.String())
 
 
@@ -158,6 +166,7 @@ class AppealListQuery(RequestSchema):
     bbox = BoundingBox(metadata={"description": "minLon,minLat,maxLon,maxLat", "example": "30.4,50.35,30.7,50.55"})
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String(validate=validate.Length(1, 1000))
+    mine = fields.Boolean(metadata={"description": "Only the signed-in caller's own appeals."})
 
     @validates_schema
     def created_range_is_ordered(self, data, **kwargs):
@@ -264,3 +273,95 @@ def idempotency_key_from(headers) -> str | None:
             fields={"Idempotency-Key": [f"Must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]},
         )
     return key
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+ROLES = ("resident", "executor", "dispatcher", "head", "admin", "integration")
+SCOPES = ("appeals:read", "appeals:write", "events:read")
+CODE = validate.Regexp(r"^[0-9]{6}$", error="Must be the 6-digit code from the email.")
+
+
+class Register(RequestSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)
+    display_name = fields.String(required=True, validate=[validate.Length(1, 80), not_blank])
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+
+
+class VerifyEmail(RequestSchema):
+    email = fields.Email(required=True)
+    code = fields.String(required=True, validate=CODE)
+
+
+class EmailOnly(RequestSchema):
+    email = fields.Email(required=True)
+
+
+class TokenRequest(RequestSchema):
+    """Residents and staff sign in with email and password; integrations with an API key."""
+
+    email = fields.Email()
+    password = fields.String(validate=validate.Length(1, 200), load_only=True)
+    api_key = fields.String(validate=validate.Length(1, 200), load_only=True)
+
+    @validates_schema
+    def one_way_to_sign_in(self, data, **kwargs):
+        if "api_key" in data:
+            if "email" in data or "password" in data:
+                raise ValidationError("Give either api_key or email and password.", "api_key")
+            return
+        missing = {name: ["Missing data for required field."]
+                   for name in ("email", "password") if name not in data}
+        if missing:
+            raise ValidationError(missing)
+
+
+class RefreshToken(RequestSchema):
+    refresh_token = fields.String(required=True, validate=validate.Length(1, 500), load_only=True)
+
+
+class PasswordResetConfirm(RequestSchema):
+    email = fields.Email(required=True)
+    code = fields.String(required=True, validate=CODE)
+    new_password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)
+
+
+class PasswordConfirmation(RequestSchema):
+    password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)
+
+
+class Reason(RequestSchema):
+    reason = fields.String(required=True, validate=[validate.Length(3, 1000), not_blank])
+
+
+class RolesUpdate(RequestSchema):
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1))
+    body = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
+
+
+class ApiKeyCreate(RequestSchema):
+    name = fields.String(required=True, validate=[validate.Length(1, 100), not_blank])
+    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,
+                         validate=validate.Length(min=1))
+
+
+class TokenPair(ResponseSchema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(metadata={"description": "Absent for API-key sign-ins."})
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds."})
+
+
+class Account(ResponseSchema):
+    id = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    display_name = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
+    body = fields.String(allow_none=True, metadata={"description": "Staff's body."})
+    status = fields.String(required=True)
+    verified = fields.Boolean(required=True)
+    trust_level = fields.Integer()
+    created_at = fields.DateTime()

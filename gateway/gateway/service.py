@@ -10,14 +10,25 @@ from urllib.parse import urlencode
 import eventlet
 from nameko.dependency_providers import Config
 from nameko.exceptions import RpcTimeout
+from werkzeug.wrappers import Response
 
 from gateway.http import http, json_response, problem_response, read_json_object
 from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
 from gateway.schemas import (
+    ApiKeyCreate,
     AppealCreate,
     AppealListQuery,
     CategoryListQuery,
+    EmailOnly,
+    PasswordConfirmation,
+    PasswordResetConfirm,
+    Reason,
+    RefreshToken,
+    Register,
+    RolesUpdate,
+    TokenRequest,
+    VerifyEmail,
     idempotency_key_from,
     load,
     load_query,
@@ -34,6 +45,7 @@ class GatewayService:
 
     intake_rpc = TimeoutRpcProxy("intake")
     routing_rpc = TimeoutRpcProxy("routing")
+    accounts_rpc = TimeoutRpcProxy("accounts")
     config = Config()
 
     @http("POST", f"{API}/appeals")
@@ -47,8 +59,131 @@ class GatewayService:
 
     @http("GET", f"{API}/appeals/<string:appeal_id>")
     def get_appeal(self, request, appeal_id):
-        """One appeal with its state history."""
-        return json_response(self.intake_rpc.get_appeal(appeal_id))
+        """One appeal with its state history; the author's contact only for the author,
+        moderators and staff of the responsible body (intake decides, accounts re-checks)."""
+        appeal = self.intake_rpc.get_appeal(appeal_id)
+        if appeal.get("author_id"):
+            appeal["author"] = self.accounts_rpc.contact_of(appeal["author_id"])
+        return json_response(appeal)
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/reject")
+    def reject_appeal(self, request, appeal_id):
+        """A moderator rejects an appeal with a reason (not constructive, spam, not the
+        city's remit)."""
+        payload = load(Reason(), read_json_object(request))
+        return json_response(self.intake_rpc.reject_appeal(appeal_id, payload))
+
+    # --- accounts --------------------------------------------------------------------------
+
+    @http("POST", f"{API}/auth/register")
+    def register(self, request):
+        """Create a resident account; a one-time code is emailed to verify the address."""
+        data = load(Register(), read_json_object(request))
+        return json_response(self.accounts_rpc.register(
+            data["email"], data["password"], data["display_name"], data["phone"]), status=201)
+
+    @http("POST", f"{API}/auth/verify-email")
+    def verify_email(self, request):
+        """Confirm the email address with the emailed code."""
+        data = load(VerifyEmail(), read_json_object(request))
+        return json_response(self.accounts_rpc.verify_email(data["email"], data["code"]))
+
+    @http("POST", f"{API}/auth/resend-verification")
+    def resend_verification(self, request):
+        """Email a new verification code (the same answer whether or not the address exists)."""
+        data = load(EmailOnly(), read_json_object(request))
+        self.accounts_rpc.resend_verification(data["email"])
+        return json_response({"status": "sent if the account exists"}, status=202)
+
+    @http("POST", f"{API}/auth/token")
+    def issue_token(self, request):
+        """Sign in: email and password (residents, staff) or an API key (integrations)."""
+        data = load(TokenRequest(), read_json_object(request))
+        if "api_key" in data:
+            return json_response(self.accounts_rpc.authenticate_api_key(data["api_key"]))
+        return json_response(self.accounts_rpc.issue_tokens(data["email"], data["password"]))
+
+    @http("POST", f"{API}/auth/refresh")
+    def refresh_token(self, request):
+        """A new token pair for a refresh token (which is then used up)."""
+        data = load(RefreshToken(), read_json_object(request))
+        return json_response(self.accounts_rpc.refresh_tokens(data["refresh_token"]))
+
+    @http("POST", f"{API}/auth/logout")
+    def logout(self, request):
+        """Revoke the refresh token (and every token rotated from the same sign-in)."""
+        data = load(RefreshToken(), read_json_object(request))
+        self.accounts_rpc.revoke_refresh_token(data["refresh_token"])
+        return no_content()
+
+    @http("POST", f"{API}/auth/password-reset")
+    def request_password_reset(self, request):
+        """Email a password-reset code (the same answer whether or not the address exists)."""
+        data = load(EmailOnly(), read_json_object(request))
+        self.accounts_rpc.request_password_reset(data["email"])
+        return json_response({"status": "sent if the account exists"}, status=202)
+
+    @http("POST", f"{API}/auth/password-reset/confirm")
+    def reset_password(self, request):
+        """Set a new password with the emailed code; every sign-in is revoked."""
+        data = load(PasswordResetConfirm(), read_json_object(request))
+        self.accounts_rpc.reset_password(data["email"], data["code"], data["new_password"])
+        return no_content()
+
+    @http("GET", f"{API}/me")
+    def me(self, request):
+        """The signed-in account: id, display name, roles, body for staff."""
+        return json_response(self.accounts_rpc.get_me())
+
+    @http("GET", f"{API}/me/export")
+    def export_my_data(self, request):
+        """Everything the platform holds about the signed-in resident, as one document."""
+        appeals, cursor = [], None
+        while True:
+            page = self.intake_rpc.list_appeals({"mine": True, "limit": 100, "cursor": cursor})
+            appeals += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        return json_response(self.accounts_rpc.export_my_data() | {"appeals": appeals})
+
+    @http("DELETE", f"{API}/me")
+    def delete_me(self, request):
+        """Delete the signed-in account; its appeals stay, anonymised."""
+        data = load(PasswordConfirmation(), read_json_object(request))
+        self.accounts_rpc.delete_my_account(data["password"])
+        return no_content()
+
+    @http("POST", f"{API}/accounts/<string:account_id>/block")
+    def block_account(self, request, account_id):
+        """A moderator blocks an abusive account (it can still sign in to read)."""
+        data = load(Reason(), read_json_object(request))
+        return json_response(self.accounts_rpc.block_account(account_id, data["reason"]))
+
+    @http("POST", f"{API}/accounts/<string:account_id>/unblock")
+    def unblock_account(self, request, account_id):
+        """A moderator lifts a block."""
+        data = load(Reason(), read_json_object(request))
+        return json_response(self.accounts_rpc.unblock_account(account_id, data["reason"]))
+
+    @http("PUT", f"{API}/accounts/<string:account_id>/roles")
+    def set_roles(self, request, account_id):
+        """An administrator sets an account's roles (and body, for executors and heads)."""
+        data = load(RolesUpdate(), read_json_object(request))
+        return json_response(self.accounts_rpc.set_roles(account_id, data["roles"], data["body"]))
+
+    @http("POST", f"{API}/api-keys")
+    def create_api_key(self, request):
+        """An administrator creates an API key for an integration; the key is shown once."""
+        data = load(ApiKeyCreate(), read_json_object(request))
+        return json_response(self.accounts_rpc.create_api_key(data["name"], data["scopes"]),
+                             status=201)
+
+    @http("DELETE", f"{API}/api-keys/<string:key_id>")
+    def revoke_api_key(self, request, key_id):
+        """An administrator revokes an API key."""
+        self.accounts_rpc.revoke_api_key(key_id)
+        return no_content()
 
     @http("GET", f"{API}/appeals")
     def list_appeals(self, request):
@@ -76,11 +211,12 @@ class GatewayService:
 
     @http("GET", "/ready")
     def ready(self, request):
-        """Readiness: intake and routing answer ``health()`` in time (200), else 503."""
+        """Readiness: intake, routing and accounts answer ``health()`` in time (200), else 503."""
         timeout = float(self.config.get(READY_TIMEOUT_CONFIG_KEY) or 2)
         probes = {
             name: eventlet.spawn(health_report, proxy, timeout)
-            for name, proxy in (("intake", self.intake_rpc), ("routing", self.routing_rpc))
+            for name, proxy in (("intake", self.intake_rpc), ("routing", self.routing_rpc),
+                                ("accounts", self.accounts_rpc))
         }
         checks = {name: probe.wait() for name, probe in probes.items()}
         failed = sorted(name for name, report in checks.items() if not report_is_ok(report))
@@ -90,6 +226,10 @@ class GatewayService:
                 extra={"checks": checks},
             )
         return json_response({"status": "ready", "checks": checks})
+
+
+def no_content():
+    return Response(status=204)
 
 
 def submitted_appeal_response(appeal: dict):

@@ -49,8 +49,10 @@ def amqp_uri():
 
 
 @pytest.fixture
-def config(amqp_uri):
+def config(amqp_uri, signing_keys):
     return {
+        **signing_keys.config,
+        "RATE_LIMITS_ENABLED": False,
         "AMQP_URI": amqp_uri,
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}",
         "max_workers": 10,
@@ -78,7 +80,8 @@ def start_gateway(config, container_factory):
 
     def start(mock_rpc: bool = True):
         container = container_factory(GatewayService, config)
-        mocks = replace_dependencies(container, "intake_rpc", "routing_rpc") if mock_rpc else None
+        mocks = replace_dependencies(container, "intake_rpc", "routing_rpc", "accounts_rpc") \
+            if mock_rpc else None
         container.start()
         api = Api(f"http://{config['WEB_SERVER_ADDRESS']}")
         sessions.append(api)
@@ -94,10 +97,11 @@ class Gateway:
     api: Api
     intake: MagicMock
     routing: MagicMock
+    accounts: MagicMock
 
 
 @pytest.fixture
 def gateway(start_gateway):
-    """The gateway with MagicMocks standing in for intake and routing."""
-    api, (intake, routing) = start_gateway()
-    return Gateway(api, intake, routing)
+    """The gateway with MagicMocks standing in for intake, routing and accounts."""
+    api, (intake, routing, accounts) = start_gateway()
+    return Gateway(api, intake, routing, accounts)

@@ -14,7 +14,6 @@ def appeal_request(**overrides) -> dict:
         "location": {"lat": 50.4474, "lon": 30.5225, "address": "вул. Хрещатик, 22"},
         "channel": "mobile",
         "fields": {"lane": "right"},
-        "author_id": f"author-{uuid.uuid4().hex[:8]}",
     }
     body.update(overrides)
     return body

@@ -98,8 +98,8 @@ def test_invalid_appeal_is_a_422_naming_every_field_at_fault(gateway):
         channel="fax",
         fields=["not", "an", "object"],
         colour="red",
+        author_id="someone-else",
     )
-    del body["author_id"]
 
     response = gateway.api.post("/api/v1/appeals", json=body)
 
@@ -109,7 +109,7 @@ def test_invalid_appeal_is_a_422_naming_every_field_at_fault(gateway):
         "title", "description", "category", "location.lat", "location.lon", "channel", "fields",
         "colour", "author_id",
     }
-    assert errors["author_id"] == ["Missing data for required field."]
+    assert errors["author_id"] == ["Unknown field."]  # the author is the signed-in account
     assert errors["colour"] == ["Unknown field."]
     gateway.intake.submit_appeal.assert_not_called()
 

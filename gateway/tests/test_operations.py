@@ -15,19 +15,22 @@ def test_health_is_ok_without_asking_anyone(gateway):
     gateway.intake.health.assert_not_called()
 
 
-def test_ready_when_intake_and_routing_are_healthy(gateway):
+def test_ready_when_intake_routing_and_accounts_are_healthy(gateway):
     gateway.intake.health.return_value = HEALTHY
     gateway.routing.health.return_value = HEALTHY
+    gateway.accounts.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"intake": HEALTHY, "routing": HEALTHY}}
+    assert response.json() == {"status": "ready", "checks": {
+        "intake": HEALTHY, "routing": HEALTHY, "accounts": HEALTHY}}
 
 
 def test_not_ready_when_a_health_check_raises(gateway):
     gateway.intake.health.return_value = HEALTHY
     gateway.routing.health.side_effect = Unavailable("database unreachable")
+    gateway.accounts.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
@@ -42,6 +45,7 @@ def test_not_ready_when_a_health_check_raises(gateway):
 def test_not_ready_when_a_service_reports_a_failing_part(gateway):
     gateway.intake.health.return_value = {"database": "error: connection refused", "broker": "ok"}
     gateway.routing.health.return_value = HEALTHY
+    gateway.accounts.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
@@ -56,6 +60,7 @@ def test_not_ready_when_a_health_check_is_too_slow(gateway):
 
     gateway.intake.health.side_effect = slow_health
     gateway.routing.health.return_value = HEALTHY
+    gateway.accounts.health.return_value = HEALTHY
 
     started = eventlet.hubs.get_hub().clock()
     response = gateway.api.get("/ready")

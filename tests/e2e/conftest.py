@@ -14,13 +14,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_platform(make_amqp_uri, make_database, tmp_path_factory, label):
+def start_platform(make_amqp_uri, make_database, tmp_path_factory, label, **env):
+    """The platform in demo mode (so the demo accounts exist), with its own vhost, databases,
+    signing keys, mail sink and rate-limit counters."""
     amqp_uri, vhost = make_amqp_uri(label)
     database_urls = {name: make_database(f"{label}_{name}") for name in SERVICES}
     migrate(database_urls)
-    platform = Platform(amqp_uri, database_urls, port=free_port(),
-                        log_dir=tmp_path_factory.mktemp(f"{label}-logs"),
-                        extra_env={"OUTBOX_POLL_INTERVAL": "0.2"})
+    var_dir = tmp_path_factory.mktemp(f"{label}-var")
+    platform = Platform(amqp_uri, database_urls, port=free_port(), log_dir=var_dir / "log",
+                        var_dir=var_dir, demo=True,
+                        extra_env={"OUTBOX_POLL_INTERVAL": "0.2", "GATEWAY_RATE_LIMITS": "false",
+                                   "GATEWAY_RATE_LIMITS_PREFIX": f"hromada:e2e:{vhost}:",
+                                   **env})
     platform.vhost = vhost
     platform.start(wait=90)
     return platform
@@ -34,7 +39,16 @@ def platform(make_amqp_uri, make_database, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def api(platform):
+def api(platform, tokens):
     session = requests.Session()
     session.base = platform.url + "/api/v1"
+    session.resident_token = tokens["resident"]
     return session
+
+
+@pytest.fixture(scope="session")
+def tokens(platform):
+    """An access token for each demo account, by role name."""
+    from deploy.demo import DEMO_ACCOUNTS, sign_in
+
+    return {email.split("@")[0]: sign_in(platform.url, email) for email in DEMO_ACCOUNTS}

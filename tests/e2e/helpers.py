@@ -1,4 +1,3 @@
-import os
 import time
 
 
@@ -8,25 +7,22 @@ def appeal_payload(**overrides):
         "description": "Глибока яма, машини об'їжджають її зустрічною смугою.",
         "category": "roads.surface.pothole",
         "location": {"lat": 50.4501, "lon": 30.5234, "address": "вул. Хрещатик, 1"},
-        "author_id": "resident-" + os.urandom(4).hex(),
     }
     payload.update(overrides)
     return payload
 
 
-def submit(api, payload, key=None, expect=(201,)):
-    """POST an appeal, waiting out the moment after start when intake lacks the taxonomy."""
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def submit(api, payload, key=None, expect=(201,), token=None):
+    """POST an appeal as ``token``'s account (default: the demo resident)."""
     headers = {"Idempotency-Key": key} if key else {}
-    deadline = time.monotonic() + 30
-    while True:
-        response = api.post(api.base + "/appeals", json=payload, headers=headers, timeout=30)
-        taxonomy_not_there_yet = (response.status_code == 422 and any(
-            e["field"] == "category" for e in response.json().get("errors", [])))
-        if taxonomy_not_there_yet and time.monotonic() < deadline and 422 not in expect:
-            time.sleep(0.5)
-            continue
-        assert response.status_code in expect, response.text
-        return response
+    headers.update(bearer(token or api.resident_token))
+    response = api.post(api.base + "/appeals", json=payload, headers=headers, timeout=30)
+    assert response.status_code in expect, response.text
+    return response
 
 
 def wait_for_state(api, appeal_id, state, timeout=30):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from .conftest import start_platform
-from .helpers import appeal_payload, submit
+from .helpers import appeal_payload, bearer, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -25,9 +25,12 @@ def fault_platform(make_amqp_uri, make_database, tmp_path_factory):
 def test_routing_killed_mid_stream_assigns_every_appeal_exactly_once(fault_platform):
     import requests
 
+    from deploy.demo import sign_in
+
     api = requests.Session()
     api.base = fault_platform.url + "/api/v1"
-    submit(api, appeal_payload())  # waits until the taxonomy reached intake
+    api.resident_token = sign_in(fault_platform.url, "resident@demo.hromada")
+    submit(api, appeal_payload())
     ids: list[str] = []
     errors: list[str] = []
 
@@ -38,9 +41,9 @@ def test_routing_killed_mid_stream_assigns_every_appeal_exactly_once(fault_platf
             key = f"fault-{worker}-{i}"
             for _attempt in range(5):  # a resident's app retries with the same key
                 try:
-                    response = session.post(session.base + "/appeals", json=appeal_payload(
-                        author_id=f"fault-resident-{worker}"), headers={"Idempotency-Key": key},
-                        timeout=30)
+                    response = session.post(session.base + "/appeals", json=appeal_payload(),
+                                            headers={"Idempotency-Key": key,
+                                                     **bearer(api.resident_token)}, timeout=30)
                 except requests.RequestException as exc:
                     errors.append(str(exc))
                     continue

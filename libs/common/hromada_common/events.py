@@ -19,6 +19,9 @@ APPEAL_SUBMITTED = "hromada.appeal.submitted.v1"
 APPEAL_ASSIGNED = "hromada.appeal.assigned.v1"
 APPEAL_STATE_CHANGED = "hromada.appeal.state_changed.v1"
 TAXONOMY_PUBLISHED = "hromada.taxonomy.published.v1"
+ACCOUNT_STATUS_CHANGED = "hromada.account.status_changed.v1"
+ACCOUNT_TRUST_CHANGED = "hromada.account.trust_changed.v1"
+ACCOUNT_DELETED = "hromada.account.deleted.v1"
 
 
 class StrictSchema(Schema):
@@ -84,9 +87,15 @@ class AppealStateChangedV1(StrictSchema):
     category = fields.String(required=True)
     body = fields.String(required=True, allow_none=True)
     due_at = fields.AwareDateTime(required=True, allow_none=True, format="iso")
+    author_id = fields.String(
+        required=True, allow_none=True,
+        metadata={"description": "opaque account id of the author; null once anonymised"},
+    )
     at = fields.AwareDateTime(required=True, format="iso")
     by = fields.String(required=True)
-    cause = fields.String(required=True, metadata={"description": "id of the event that caused it"})
+    reason = fields.String(load_default=None, allow_none=True)
+    cause = fields.String(required=True, allow_none=True, metadata={
+        "description": "id of the event that caused it; null when a person's command did"})
 
 
 class CategoryField(StrictSchema):
@@ -114,11 +123,40 @@ class TaxonomyPublishedV1(StrictSchema):
     categories = fields.List(fields.Nested(CategoryContract), required=True)
 
 
+class AccountStatusChangedV1(StrictSchema):
+    """A moderator blocked or unblocked an account (blocked accounts may only read)."""
+
+    account_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "blocked"]))
+    reason = fields.String(required=True, allow_none=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class AccountTrustChangedV1(StrictSchema):
+    """An account's trust level moved (0 new or low … 3 high); rate limits follow it."""
+
+    account_id = fields.String(required=True)
+    trust_level = fields.Integer(required=True, validate=validate.Range(0, 3))
+    reason = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class AccountDeletedV1(StrictSchema):
+    """A resident deleted their account; subscribers drop every link to the person."""
+
+    account_id = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
 SCHEMAS: dict[str, type[Schema]] = {
     APPEAL_SUBMITTED: AppealSubmittedV1,
     APPEAL_ASSIGNED: AppealAssignedV1,
     APPEAL_STATE_CHANGED: AppealStateChangedV1,
     TAXONOMY_PUBLISHED: TaxonomyPublishedV1,
+    ACCOUNT_STATUS_CHANGED: AccountStatusChangedV1,
+    ACCOUNT_TRUST_CHANGED: AccountTrustChangedV1,
+    ACCOUNT_DELETED: AccountDeletedV1,
 }
 """The one registry of event types: type → schema of its ``data``."""
 
@@ -139,6 +177,9 @@ class EnvelopeV1(StrictSchema):
     # CloudEvents extension attributes (lowercase alphanumerics, as the spec requires).
     actor = fields.String(load_default="system")
     correlationid = fields.String(load_default=None, allow_none=True)
+
+
+_ENVELOPE = EnvelopeV1()
 
 
 def _now() -> datetime:
@@ -165,6 +206,16 @@ def _dump_data(event_type: str, schema: Schema, data: dict) -> dict:
     return schema.dump(data)
 
 
+_instances: dict[str, Schema] = {}
+
+
+def _schema_instance(event_type: str) -> Schema:
+    """One reusable instance per type: building a marshmallow schema costs more than using it."""
+    if event_type not in _instances:
+        _instances[event_type] = SCHEMAS[event_type]()
+    return _instances[event_type]
+
+
 def make_event(
     event_type: str,
     data: dict,
@@ -176,12 +227,12 @@ def make_event(
     time: datetime | None = None,
 ) -> dict:
     """Build a validated CloudEvents envelope; ``data`` is checked against its schema."""
-    schema = SCHEMAS.get(event_type)
-    if schema is None:
+    if event_type not in SCHEMAS:
         raise InvalidEvent(f"unknown event type {event_type!r}")
-    serialised = _dump_data(event_type, schema(), data)
+    schema = _schema_instance(event_type)
+    serialised = _dump_data(event_type, schema, data)
     try:
-        schema().load(serialised)
+        schema.load(serialised)
     except ValidationError as exc:
         raise InvalidEvent(f"{event_type}: {exc.messages}") from exc
     return {
@@ -204,13 +255,13 @@ def parse_event(envelope: dict, expected_type: str | None = None) -> tuple[dict,
     Raises :class:`InvalidEvent` if the envelope or its data breaks the contract.
     """
     try:
-        checked = EnvelopeV1().load(envelope)
+        checked = _ENVELOPE.load(envelope)
     except ValidationError as exc:
         raise InvalidEvent(f"bad envelope: {exc.messages}") from exc
     if expected_type and checked["type"] != expected_type:
         raise InvalidEvent(f"expected {expected_type}, got {checked['type']}")
     try:
-        data = SCHEMAS[checked["type"]]().load(checked["data"])
+        data = _schema_instance(checked["type"]).load(checked["data"])
     except ValidationError as exc:
         raise InvalidEvent(f"{checked['type']}: {exc.messages}") from exc
     return checked, data

@@ -28,12 +28,11 @@ def test_event_published_before_its_consumer_ever_started_waits_in_the_queue(
 
 def test_event_nobody_subscribes_to_lands_in_unrouted_not_nowhere(make_amqp_uri, rabbit_admin):
     amqp_uri, vhost = make_amqp_uri("unrouted")
-    assert SUBSCRIPTIONS[ev.APPEAL_STATE_CHANGED] == ()
-    event = ev.make_event(ev.APPEAL_STATE_CHANGED, {
-        "appeal_id": "t-2", "appeal_version": 2, "state": "assigned",
-        "previous_state": "submitted", "category": "c", "body": "b", "due_at": None,
-        "at": datetime(2026, 11, 28, 10, tzinfo=timezone.utc), "by": "routing", "cause": "e-1",
-    }, source="/hromada/intake", subject="t-2")
+    assert SUBSCRIPTIONS[ev.ACCOUNT_TRUST_CHANGED] == ()
+    event = ev.make_event(ev.ACCOUNT_TRUST_CHANGED, {
+        "account_id": "acc-1", "trust_level": 0, "reason": "three rejected appeals",
+        "at": datetime(2026, 11, 28, 10, tzinfo=timezone.utc),
+    }, source="/hromada/accounts", subject="acc-1")
     publish_events(amqp_uri, [event])
     assert queue_depth(amqp_uri, "hromada.unrouted") == 1
 

@@ -23,7 +23,6 @@ class SubmitAppealIn(_Strict):
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     category = fields.String(required=True, validate=validate.Length(min=1, max=120))
     location = fields.Nested(LocationIn, required=True)
-    author_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     channel = fields.String(load_default="web", validate=validate.OneOf(CHANNELS))
     fields_ = fields.Dict(keys=fields.String(), data_key="fields", load_default=dict)
 
@@ -38,6 +37,7 @@ class ListFiltersIn(_Strict):
                        validate=validate.Length(equal=4))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String(load_default=None)
+    mine = fields.Boolean(load_default=False, metadata={"description": "only the caller's own"})
 
     @validates_schema
     def _ranges(self, data, **_):
@@ -53,8 +53,13 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def appeal_view(appeal, with_history: bool = True) -> dict:
-    """The appeal as callers see it (JSON-safe). The author's identity is not part of it."""
+class RejectIn(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+def appeal_view(appeal, with_history: bool = True, show_author: bool = False) -> dict:
+    """The appeal as callers see it (JSON-safe). ``author_id`` only for those who may see it
+    (see ``author_visible_to``); never a name, email or phone: those stay in accounts."""
     view = {
         "id": appeal.id,
         "state": appeal.state.value,
@@ -72,9 +77,12 @@ def appeal_view(appeal, with_history: bool = True) -> dict:
         "updated_at": _iso(appeal.updated_at),
         "version": appeal.version,
     }
+    if show_author:
+        view["author_id"] = appeal.author_id
     if with_history:
         view["history"] = [
-            {"state": h.state.value, "at": _iso(h.at), "by": h.by, "version": h.version}
+            {"state": h.state.value, "at": _iso(h.at), "by": h.by, "version": h.version,
+             "note": h.note}
             for h in appeal.history
         ]
     return view

@@ -5,6 +5,7 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
 from hromada_common import events as ev
+from hromada_common.caller import CallerProvider
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
 
 from .adapters.orm import Base, inbox, outbox
@@ -21,6 +22,7 @@ class IntakeService:
 
     uow = UnitOfWorkProvider(IntakeUnitOfWork, outbox, inbox, metadata=Base.metadata)
     config = Config()
+    caller = CallerProvider()
 
     @property
     def bounds(self) -> CityBounds:
@@ -28,18 +30,25 @@ class IntakeService:
 
     @rpc
     def submit_appeal(self, payload, idempotency_key=None):
-        """Accept a new appeal; returns it. Raises InvalidInput or Conflict (reused key)."""
-        return handlers.submit_appeal(self.uow(), payload, self.bounds, idempotency_key)
+        """Accept a new appeal from the signed-in caller; returns it. Raises InvalidInput,
+        Conflict (reused key), Unauthenticated or Forbidden."""
+        return handlers.submit_appeal(self.uow(), payload, self.bounds, self.caller.identity(),
+                                      idempotency_key)
 
     @rpc
     def get_appeal(self, appeal_id):
         """One appeal with its full state history. Raises NotFound."""
-        return handlers.get_appeal(self.uow(), appeal_id)
+        return handlers.get_appeal(self.uow(), appeal_id, self.caller.identity())
 
     @rpc
     def list_appeals(self, filters=None):
         """Appeals newest first, filtered, with a cursor to the next page."""
-        return handlers.list_appeals(self.uow(), filters or {})
+        return handlers.list_appeals(self.uow(), filters or {}, self.caller.identity())
+
+    @rpc
+    def reject_appeal(self, appeal_id, payload):
+        """A moderator rejects an appeal with a reason. Raises Forbidden, NotFound, Conflict."""
+        return handlers.reject_appeal(self.uow(), appeal_id, payload, self.caller.identity())
 
     @rpc
     def health(self):
@@ -53,3 +62,11 @@ class IntakeService:
     @event_handler(ev.TAXONOMY_PUBLISHED)
     def handle_taxonomy_published(self, envelope):
         handlers.replace_taxonomy(self.uow(), envelope)
+
+    @event_handler(ev.ACCOUNT_STATUS_CHANGED)
+    def handle_account_status_changed(self, envelope):
+        handlers.apply_account_status(self.uow(), envelope)
+
+    @event_handler(ev.ACCOUNT_DELETED)
+    def handle_account_deleted(self, envelope):
+        handlers.anonymise_author(self.uow(), envelope)

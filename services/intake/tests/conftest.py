@@ -42,8 +42,8 @@ def intake_db(make_database):
 
 
 @pytest.fixture
-def intake_config(hromada_amqp_uri, intake_db):
-    return service_config(hromada_amqp_uri, intake_db)
+def intake_config(hromada_amqp_uri, intake_db, signing_keys):
+    return service_config(hromada_amqp_uri, intake_db, **signing_keys.config)
 
 
 @pytest.fixture
@@ -79,7 +79,6 @@ def valid_payload(**overrides):
         "description": "A pothole about 40 cm across, cars swerve into the oncoming lane.",
         "category": "roads.surface.pothole",
         "location": {"lat": 50.4501, "lon": 30.5234, "address": "Khreshchatyk St, 22"},
-        "author_id": "resident-" + os.urandom(4).hex(),
         "channel": "web",
     }
     payload.update(overrides)

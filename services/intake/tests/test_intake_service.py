@@ -1,5 +1,6 @@
 """Interface tests of the intake service: a real nameko container against real RabbitMQ (a
 throwaway vhost) and real PostgreSQL (a throwaway database)."""
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -21,9 +22,25 @@ def assigned_event(appeal, body="kyivavtodor"):
     }, source="/hromada/routing", subject=appeal["id"], actor="routing")
 
 
-def submit(container, payload, key=None):
-    with entrypoint_hook(container, "submit_appeal") as submit_appeal:
-        return submit_appeal(payload, key)
+def as_caller(token):
+    return {"hromada.auth": token} if token else {}
+
+
+def submit(container, payload, key=None, token=None, keys=None):
+    """File as the given token's account (a fresh verified resident by default)."""
+    if token is None:
+        token = KEYS.token_for()
+    with entrypoint_hook(container, "submit_appeal", context_data=as_caller(token)) as hook:
+        return hook(payload, key)
+
+
+KEYS = None
+
+
+@pytest.fixture(autouse=True)
+def _keys(signing_keys):
+    global KEYS
+    KEYS = signing_keys
 
 
 def test_resident_submits_appeal_and_appeal_submitted_is_published(with_taxonomy, listener):
@@ -69,13 +86,14 @@ def test_required_extra_field_of_the_category_is_enforced(with_taxonomy):
     assert appeal["fields"] == {"lamp_post_number": "KV-1207"}
 
 
-def test_same_idempotency_key_and_body_returns_the_same_appeal(with_taxonomy):
+def test_same_idempotency_key_and_body_returns_the_same_appeal(with_taxonomy, signing_keys):
     payload = valid_payload()
-    first = submit(with_taxonomy, payload, "key-1")
-    again = submit(with_taxonomy, payload, "key-1")
+    resident = signing_keys.token_for()
+    first = submit(with_taxonomy, payload, "key-1", token=resident)
+    again = submit(with_taxonomy, payload, "key-1", token=resident)
     assert again["id"] == first["id"] and again["replayed"] is True
     with pytest.raises(Conflict) as err:
-        submit(with_taxonomy, dict(payload, title="something else"), "key-1")
+        submit(with_taxonomy, dict(payload, title="something else"), "key-1", token=resident)
     assert "Idempotency-Key" in err.value.fields
     # the key is scoped per author: another resident may use the same string
     other = submit(with_taxonomy, valid_payload(), "key-1")
@@ -148,7 +166,6 @@ def test_get_unknown_appeal_is_not_found(intake_container):
 
 
 def test_list_filters_and_cursor_pagination(with_taxonomy):
-    author_mark = valid_payload()["author_id"]
     created = [submit(with_taxonomy, valid_payload(title=f"appeal {i}",
                                                    location={"lat": 50.40 + i * 0.01, "lon": 30.50,
                                                              "address": f"{i} Test St"}))
@@ -174,11 +191,10 @@ def test_list_filters_and_cursor_pagination(with_taxonomy):
         with pytest.raises(InvalidInput) as err:
             list_appeals({"cursor": "garbage"})
         assert set(err.value.fields) == {"cursor"}
-    assert author_mark  # payloads carry distinct authors
 
 
 def test_intake_runs_on_the_sqlite_fallback(container_factory, hromada_amqp_uri, tmp_path,
-                                            monkeypatch):
+                                            monkeypatch, signing_keys):
     """Without DATABASE_URL a service keeps its data in ./var/<service>.db."""
     from hromada_common.db import database_url
     from hromada_common.migrations import upgrade_to_head
@@ -191,7 +207,8 @@ def test_intake_runs_on_the_sqlite_fallback(container_factory, hromada_amqp_uri,
     url = database_url("intake", {"DATABASE_URL": ""})
     assert url == f"sqlite:///{tmp_path / 'intake.db'}"
     upgrade_to_head(SERVICE_DIR, url)
-    container = container_factory(IntakeService, service_config(hromada_amqp_uri))
+    container = container_factory(IntakeService,
+                                  service_config(hromada_amqp_uri, **signing_keys.config))
     container.start()
     with entrypoint_waiter(container, "handle_taxonomy_published", timeout=10):
         publish_events(hromada_amqp_uri, [taxonomy_event(version=99)])
@@ -199,3 +216,117 @@ def test_intake_runs_on_the_sqlite_fallback(container_factory, hromada_amqp_uri,
     with entrypoint_hook(container, "get_appeal") as get_appeal:
         assert get_appeal(appeal["id"])["title"] == appeal["title"]
     assert (tmp_path / "intake.db").stat().st_size > 0
+
+
+def test_filing_needs_a_signed_in_verified_active_resident_dispatcher_or_scoped_integration(
+        with_taxonomy, signing_keys):
+    from hromada_common.auth import Unauthenticated
+    from hromada_common.errors import Forbidden
+
+    keys = signing_keys
+    with pytest.raises(Unauthenticated):
+        with entrypoint_hook(with_taxonomy, "submit_appeal") as hook:
+            hook(valid_payload(), None)
+    for token in (keys.token_for(verified=False),
+                  keys.token_for(None, "resident", status="blocked"),
+                  keys.token_for(None, "executor", body="kyivavtodor"),
+                  keys.token_for(None, "integration", scopes=["appeals:read"])):
+        with pytest.raises(Forbidden):
+            submit(with_taxonomy, valid_payload(), token=token)
+    tampered = keys.token_for()[:-4] + "AAAA"
+    with pytest.raises(Unauthenticated):
+        submit(with_taxonomy, valid_payload(), token=tampered)
+    expired = keys.token_for(now=1_000_000)
+    with pytest.raises(Unauthenticated):
+        submit(with_taxonomy, valid_payload(), token=expired)
+    for token in (keys.token_for(None, "dispatcher"),
+                  keys.token_for(None, "integration", scopes=["appeals:write"])):
+        assert submit(with_taxonomy, valid_payload(), token=token)["state"] == "submitted"
+
+
+def test_author_is_the_signed_in_account_and_visible_only_to_those_allowed(
+        with_taxonomy, signing_keys, hromada_amqp_uri):
+    resident = "acc-" + os.urandom(4).hex()
+    appeal = submit(with_taxonomy, valid_payload(), token=signing_keys.token_for(resident))
+    assert appeal["author_id"] == resident
+    with entrypoint_waiter(with_taxonomy, "handle_appeal_assigned", timeout=10):
+        publish_events(hromada_amqp_uri, [assigned_event(appeal, body="kyivavtodor")])
+
+    def view_as(token):
+        with entrypoint_hook(with_taxonomy, "get_appeal", context_data=as_caller(token)) as get:
+            return get(appeal["id"])
+
+    keys = signing_keys
+    assert view_as(None).get("author_id") is None  # the public
+    assert "author_id" not in view_as(keys.token_for())  # another resident
+    assert "author_id" not in view_as(keys.token_for(None, "executor", body="kyivvodokanal"))
+    assert view_as(keys.token_for(resident))["author_id"] == resident
+    assert view_as(keys.token_for(None, "executor", body="kyivavtodor"))["author_id"] == resident
+    assert view_as(keys.token_for(None, "head", body="kyivavtodor"))["author_id"] == resident
+    assert view_as(keys.token_for(None, "dispatcher"))["author_id"] == resident
+    with entrypoint_hook(with_taxonomy, "list_appeals",
+                         context_data=as_caller(keys.token_for(resident))) as list_appeals:
+        mine = list_appeals({"mine": True})
+    assert [a["id"] for a in mine["items"]] == [appeal["id"]]
+
+
+def test_moderator_rejects_an_appeal_with_a_reason(with_taxonomy, signing_keys, listener):
+    from hromada_common.errors import Forbidden
+
+    appeal = submit(with_taxonomy, valid_payload())
+
+    def reject(token, payload):
+        with entrypoint_hook(with_taxonomy, "reject_appeal", context_data=as_caller(token)) as r:
+            return r(appeal["id"], payload)
+
+    with pytest.raises(Forbidden):
+        reject(signing_keys.token_for(), {"reason": "spam"})
+    with pytest.raises(InvalidInput) as err:
+        reject(signing_keys.token_for(None, "dispatcher"), {"reason": ""})
+    assert "reason" in err.value.fields
+    moderator = "mod-" + os.urandom(4).hex()
+    rejected = reject(signing_keys.token_for(moderator, "dispatcher"), {"reason": "advertising spam"})
+    assert rejected["state"] == "rejected"
+    assert rejected["history"][-1] == {**rejected["history"][-1], "state": "rejected",
+                                       "by": moderator, "note": "advertising spam"}
+    with pytest.raises(Conflict) as err:
+        reject(signing_keys.token_for(None, "admin"), {"reason": "again"})
+    assert err.value.extra["state"] == "rejected"
+    (event,) = listener.wait_for(lambda e: e["type"] == ev.APPEAL_STATE_CHANGED
+                                 and e["subject"] == appeal["id"])
+    assert event["data"]["reason"] == "advertising spam"
+    assert event["data"]["author_id"] == appeal["author_id"]
+
+
+def test_blocked_account_cannot_file_even_with_an_older_token(with_taxonomy, signing_keys,
+                                                              hromada_amqp_uri):
+    from hromada_common.errors import Forbidden
+
+    resident = "acc-" + os.urandom(4).hex()
+    token = signing_keys.token_for(resident)  # issued before the block
+    submit(with_taxonomy, valid_payload(), token=token)
+    blocked = ev.make_event(ev.ACCOUNT_STATUS_CHANGED, {
+        "account_id": resident, "status": "blocked", "reason": "abuse", "by": "mod-1",
+        "at": datetime.now(timezone.utc)}, source="/hromada/accounts", subject=resident)
+    with entrypoint_waiter(with_taxonomy, "handle_account_status_changed", timeout=10):
+        publish_events(hromada_amqp_uri, [blocked])
+    with pytest.raises(Forbidden):
+        submit(with_taxonomy, valid_payload(), token=token)
+
+
+def test_deleted_account_leaves_its_appeals_anonymised(with_taxonomy, signing_keys,
+                                                       hromada_amqp_uri):
+    resident = "acc-" + os.urandom(4).hex()
+    appeal = submit(with_taxonomy, valid_payload(), token=signing_keys.token_for(resident),
+                    key="k-delete")
+    deleted = ev.make_event(ev.ACCOUNT_DELETED, {"account_id": resident,
+                                                 "at": datetime.now(timezone.utc)},
+                            source="/hromada/accounts", subject=resident)
+    with entrypoint_waiter(with_taxonomy, "handle_account_deleted", timeout=10):
+        publish_events(hromada_amqp_uri, [deleted])
+    with entrypoint_hook(with_taxonomy, "get_appeal",
+                         context_data=as_caller(signing_keys.token_for(None, "admin"))) as get:
+        stored = get(appeal["id"])
+    assert stored.get("author_id") is None
+    assert stored["title"] == appeal["title"]
+    assert {h["by"] for h in stored["history"]} == {"deleted-account"}

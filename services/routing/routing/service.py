@@ -35,7 +35,8 @@ class RoutingService:
     def publish_taxonomy(self):
         """At start (and hourly) seed the default taxonomy if there is none, and publish it,
         so intake's copy converges even if it missed an update."""
-        if not handlers.seed_taxonomy(self.uow(), load_taxonomy_file(self.config.get("TAXONOMY_FILE"))):
+        default_file = self.config.get("TAXONOMY_FILE") or None
+        if not handlers.seed_taxonomy(self.uow(), lambda: load_taxonomy_file(default_file)):
             handlers.publish_taxonomy(self.uow())
 
     @event_handler(ev.APPEAL_SUBMITTED)

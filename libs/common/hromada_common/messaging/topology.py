@@ -31,8 +31,11 @@ DEFAULT_RETRY_DELAYS = (1, 5, 30)
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ev.APPEAL_SUBMITTED: ("routing",),
     ev.APPEAL_ASSIGNED: ("intake",),
-    ev.APPEAL_STATE_CHANGED: (),
+    ev.APPEAL_STATE_CHANGED: ("accounts",),
     ev.TAXONOMY_PUBLISHED: ("intake",),
+    ev.ACCOUNT_STATUS_CHANGED: ("intake",),
+    ev.ACCOUNT_TRUST_CHANGED: (),
+    ev.ACCOUNT_DELETED: ("intake",),
 }
 """Event type → the services that consume it. The source of truth for queue declarations."""
 

@@ -221,3 +221,34 @@ def make_database(postgres_server_url):
         for name in created:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+class SigningKeys:
+    """A throwaway RSA key pair on disk plus a token factory, standing in for the accounts
+    service's keys in tests (the services verify these tokens exactly as in production)."""
+
+    def __init__(self, directory):
+        from ..auth import TokenIssuer, TokenVerifier, ensure_key_files
+
+        self.private_path, self.public_path = ensure_key_files(directory)
+        self.issuer = TokenIssuer(self.private_path.read_text())
+        self.verifier = TokenVerifier(self.public_path.read_text())
+
+    def token_for(self, account_id: str | None = None, *roles: str, body: str | None = None,
+                  verified: bool = True, status: str = "active", trust: int = 1,
+                  scopes=(), now: float | None = None) -> str:
+        from ..auth import Identity
+
+        identity = Identity(account_id or f"acc-{uuid.uuid4().hex[:12]}",
+                            frozenset(roles or ("resident",)), body, status, verified, trust,
+                            frozenset(scopes))
+        return self.issuer.issue(identity, now=now)[0]
+
+    @property
+    def config(self) -> dict:
+        return {"JWT_PUBLIC_KEY_FILE": str(self.public_path)}
+
+
+@pytest.fixture(scope="session")
+def signing_keys(tmp_path_factory):
+    return SigningKeys(tmp_path_factory.mktemp("jwt-keys"))

@@ -28,7 +28,7 @@ class AppealRecord(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(500))
-    author_id: Mapped[str] = mapped_column(String(64), index=True)
+    author_id: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     extra_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(32), index=True)
@@ -83,6 +83,16 @@ class TaxonomyCopyVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountStanding(Base):
+    """What intake knows of accounts from their events: only whether they may act."""
+
+    __tablename__ = "account_standing"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 outbox, inbox = define_messaging_tables(Base.metadata)

@@ -5,13 +5,21 @@ import base64
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hromada_common.lifecycle import AppealState
 
 from ..domain.model import Appeal, HistoryEntry, Location
-from .orm import AppealHistoryRecord, AppealRecord, CategoryCopy, TaxonomyCopyVersion
+from .orm import (
+    AccountStanding,
+    AppealHistoryRecord,
+    AppealRecord,
+    CategoryCopy,
+    TaxonomyCopyVersion,
+)
+
+DELETED_ACCOUNT = "deleted-account"
 
 
 def encode_cursor(created_at: datetime, appeal_id: str) -> str:
@@ -107,10 +115,19 @@ class AppealRepository:
         ).scalar_one_or_none()
         return (_to_domain(record), record.request_hash) if record else None
 
+    def anonymise_author(self, account_id: str) -> None:
+        self.session.execute(update(AppealHistoryRecord)
+                             .where(AppealHistoryRecord.by == account_id)
+                             .values(by=DELETED_ACCOUNT))
+        self.session.execute(update(AppealRecord).where(AppealRecord.author_id == account_id)
+                             .values(author_id=None, idempotency_key=None, request_hash=None))
+
     def list(self, *, state=None, category=None, body=None, created_from=None, created_to=None,
-             bbox=None, cursor=None, limit=20) -> tuple[list[Appeal], str | None]:
+             bbox=None, cursor=None, limit=20, author_id=None) -> tuple[list[Appeal], str | None]:
         """Newest first, keyset-paginated on (created_at, id) so pages never skip or repeat."""
         query = select(AppealRecord)
+        if author_id:
+            query = query.where(AppealRecord.author_id == author_id)
         if state:
             query = query.where(AppealRecord.state == state)
         if category:
@@ -171,3 +188,19 @@ class CategoryCopyRepository:
             self.session.add(TaxonomyCopyVersion(id=1, version=version, received_at=received_at))
         else:
             row.version, row.received_at = version, received_at
+
+
+class AccountStandingRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def is_blocked(self, account_id: str) -> bool:
+        record = self.session.get(AccountStanding, account_id)
+        return record is not None and record.status != "active"
+
+    def set(self, account_id: str, status: str, at: datetime) -> None:
+        record = self.session.get(AccountStanding, account_id, with_for_update=True)
+        if record is None:
+            self.session.add(AccountStanding(account_id=account_id, status=status, updated_at=at))
+        elif _aware(record.updated_at) <= at:  # an older event arriving late changes nothing
+            record.status, record.updated_at = status, at

@@ -61,7 +61,7 @@ class Appeal:
     description: str
     category: str
     location: Location
-    author_id: str
+    author_id: str | None
     channel: str
     created_at: datetime
     state: AppealState
@@ -87,7 +87,7 @@ class Appeal:
         appeal.events.append(AppealSubmitted(appeal))
         return appeal
 
-    def _move_to(self, target: AppealState, *, at: datetime, by: str, cause: str,
+    def _move_to(self, target: AppealState, *, at: datetime, by: str, cause: str | None,
                  note: str | None = None) -> None:
         previous = self.state
         self.state = check_transition(self.state, target)
@@ -104,6 +104,48 @@ class Appeal:
         self.body = body
         self.due_at = due_at
         self.complexity = complexity
+
+
+    def reject(self, *, reason: str, at: datetime, by: str) -> None:
+        """A moderator found the appeal not constructive, spam or outside the city's remit."""
+        if not reason or not reason.strip():
+            raise ValueError("a rejection needs a reason")
+        self._move_to(AppealState.REJECTED, at=at, by=by, cause=None, note=reason.strip())
+
+    def anonymise(self) -> None:
+        """The author deleted their account: the appeal stays, the link to the person goes."""
+        self.author_id = None
+
+
+def author_visible_to(appeal: Appeal, viewer_id: str | None, viewer_roles: frozenset,
+                      viewer_body: str | None) -> bool:
+    """Who may see who filed an appeal: the author, moderators and administrators, and the
+    staff of the body responsible for it. Everyone else sees the appeal without its author."""
+    if viewer_id is None or appeal.author_id is None:
+        return False
+    if viewer_id == appeal.author_id:
+        return True
+    if viewer_roles & {"dispatcher", "admin"}:
+        return True
+    return bool(viewer_roles & {"executor", "head"}) and viewer_body is not None \
+        and viewer_body == appeal.body
+
+
+def filing_refusal(roles: frozenset, verified: bool, active: bool, scopes: frozenset) -> str | None:
+    """Why this caller may not file an appeal, or None if they may.
+
+    Residents file once their email is verified; dispatchers file for residents who call or
+    come in; integrations need the ``appeals:write`` scope. Blocked accounts only read.
+    """
+    if not active:
+        return "this account is blocked; it can only read"
+    if "integration" in roles:
+        return None if "appeals:write" in scopes else "this API key lacks the scope appeals:write"
+    if "dispatcher" in roles:
+        return None
+    if "resident" in roles:
+        return None if verified else "verify your email address before filing appeals"
+    return "only residents, dispatchers and integrations file appeals"
 
 
 def unknown_category_reason(code: str, categories: dict) -> str | None:

@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 from marshmallow import ValidationError
 
 from hromada_common import events as ev
-from hromada_common.errors import Conflict, InvalidInput, NotFound, validation_fields
-from hromada_common.lifecycle import AppealState
+from hromada_common.auth import Identity, Unauthenticated
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, validation_fields
+from hromada_common.lifecycle import AppealState, IllegalTransition
 
 from ..domain.model import (
     Appeal,
@@ -18,11 +19,13 @@ from ..domain.model import (
     AppealSubmitted,
     CityBounds,
     Location,
+    author_visible_to,
     extra_field_errors,
+    filing_refusal,
     unknown_category_reason,
 )
 from ..adapters.repository import decode_cursor
-from ..schemas import ListFiltersIn, SubmitAppealIn, appeal_view
+from ..schemas import ListFiltersIn, RejectIn, SubmitAppealIn, appeal_view
 
 CONSUMER = "intake"
 
@@ -45,14 +48,31 @@ def request_hash(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def submit_appeal(uow, payload: dict, bounds: CityBounds, idempotency_key: str | None = None) -> dict:
-    """Accept a resident's appeal, or raise InvalidInput naming every field at fault."""
+def _shows_author(appeal: Appeal, identity: Identity | None) -> bool:
+    if identity is None:
+        return False
+    return author_visible_to(appeal, identity.account_id, identity.roles, identity.body)
+
+
+def submit_appeal(uow, payload: dict, bounds: CityBounds, identity: Identity | None,
+                  idempotency_key: str | None = None) -> dict:
+    """Accept an appeal from the signed-in caller, who becomes its author; or raise
+    InvalidInput naming every field at fault, Unauthenticated or Forbidden."""
+    if identity is None:
+        raise Unauthenticated("sign in to file an appeal")
     data = _load(SubmitAppealIn(), payload)
+    data["author_id"] = identity.account_id
     if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters",
                            {"Idempotency-Key": ["must be 1 to 200 characters"]})
     digest = request_hash(data)
     with uow:
+        refusal = filing_refusal(
+            identity.roles, identity.verified,
+            not identity.is_blocked and not uow.standing.is_blocked(identity.account_id),
+            identity.scopes)
+        if refusal:
+            raise Forbidden(refusal)
         if idempotency_key:
             found = uow.appeals.find_by_idempotency_key(data["author_id"], idempotency_key)
             if found:
@@ -62,7 +82,7 @@ def submit_appeal(uow, payload: dict, bounds: CityBounds, idempotency_key: str |
                         "this Idempotency-Key was already used with a different request",
                         {"Idempotency-Key": ["already used with a different request body"]},
                     )
-                return appeal_view(appeal) | {"replayed": True}
+                return appeal_view(appeal, show_author=True) | {"replayed": True}
         errors = {}
         loc = data["location"]
         if not bounds.contains(loc["lat"], loc["lon"]):
@@ -87,7 +107,7 @@ def submit_appeal(uow, payload: dict, bounds: CityBounds, idempotency_key: str |
         uow.appeals.add(appeal, idempotency_key, digest if idempotency_key else None)
         _record_events(uow, appeal)
         uow.commit()
-    return appeal_view(appeal)
+    return appeal_view(appeal, show_author=True)
 
 
 def _record_events(uow, appeal: Appeal) -> None:
@@ -106,22 +126,27 @@ def _record_events(uow, appeal: Appeal) -> None:
             uow.record_event(ev.APPEAL_STATE_CHANGED, {
                 "appeal_id": a.id, "appeal_version": entry.version, "state": entry.state.value,
                 "previous_state": event.previous_state.value, "category": a.category,
-                "body": a.body, "due_at": a.due_at, "at": entry.at, "by": entry.by,
-                "cause": entry.cause,
+                "body": a.body, "due_at": a.due_at, "author_id": a.author_id, "at": entry.at,
+                "by": entry.by, "reason": entry.note, "cause": entry.cause,
             }, subject=a.id, actor=entry.by)
     appeal.events.clear()
 
 
-def get_appeal(uow, appeal_id: str) -> dict:
+def get_appeal(uow, appeal_id: str, identity: Identity | None = None) -> dict:
+    """Appeals are public; who filed one is shown only to those ``author_visible_to`` allows."""
     with uow:
         appeal = uow.appeals.get(str(appeal_id))
     if appeal is None:
         raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
-    return appeal_view(appeal)
+    return appeal_view(appeal, show_author=_shows_author(appeal, identity))
 
 
-def list_appeals(uow, filters: dict) -> dict:
+def list_appeals(uow, filters: dict, identity: Identity | None = None) -> dict:
     data = _load(ListFiltersIn(), filters or {})
+    if data.pop("mine"):
+        if identity is None:
+            raise Unauthenticated("sign in to list your own appeals")
+        data["author_id"] = identity.account_id
     if data["state"] and data["state"] not in {s.value for s in AppealState}:
         raise InvalidInput("unknown state", {"state": [f"must be one of {[s.value for s in AppealState]}"]})
     if data["cursor"]:
@@ -131,7 +156,51 @@ def list_appeals(uow, filters: dict) -> dict:
             raise InvalidInput("malformed cursor", {"cursor": ["not a cursor this API issued"]})
     with uow:
         appeals, next_cursor = uow.appeals.list(**data)
-    return {"items": [appeal_view(a, with_history=False) for a in appeals], "next_cursor": next_cursor}
+    return {"items": [appeal_view(a, with_history=False, show_author=_shows_author(a, identity))
+                      for a in appeals], "next_cursor": next_cursor}
+
+
+def reject_appeal(uow, appeal_id: str, payload: dict, identity: Identity | None) -> dict:
+    """A moderator rejects an appeal (spam, not constructive, not the city's remit)."""
+    if identity is None:
+        raise Unauthenticated("sign in to moderate")
+    identity.require_role("dispatcher", "admin").require_active()
+    data = _load(RejectIn(), payload)
+    with uow:
+        appeal = uow.appeals.get(str(appeal_id), for_update=True)
+        if appeal is None:
+            raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
+        try:
+            appeal.reject(reason=data["reason"], at=_now(), by=identity.actor)
+        except IllegalTransition as exc:
+            raise Conflict(str(exc), extra={"state": exc.current.value})
+        uow.appeals.save(appeal)
+        _record_events(uow, appeal)
+        uow.commit()
+    return appeal_view(appeal, show_author=True)
+
+
+def apply_account_status(uow, envelope: dict) -> None:
+    """Remember blocked accounts, so a token issued before the block cannot file appeals."""
+    envelope, data = ev.parse_event(envelope, ev.ACCOUNT_STATUS_CHANGED)
+    with uow:
+        if uow.already_processed(CONSUMER, envelope["id"]):
+            return
+        uow.standing.set(data["account_id"], data["status"], data["at"])
+        uow.mark_processed(CONSUMER, envelope["id"])
+        uow.commit()
+
+
+def anonymise_author(uow, envelope: dict) -> None:
+    """The author deleted their account: their appeals stay, without the link to them."""
+    envelope, data = ev.parse_event(envelope, ev.ACCOUNT_DELETED)
+    with uow:
+        if uow.already_processed(CONSUMER, envelope["id"]):
+            return
+        uow.appeals.anonymise_author(data["account_id"])
+        uow.standing.set(data["account_id"], "deleted", data["at"])
+        uow.mark_processed(CONSUMER, envelope["id"])
+        uow.commit()
 
 
 def apply_assignment(uow, envelope: dict) -> None:
@@ -168,8 +237,8 @@ def replace_taxonomy(uow, envelope: dict) -> bool:
 
 
 def health(uow) -> dict:
-    from sqlalchemy import text
-
+    """Ready means: the database answers and the taxonomy has arrived (without it every
+    submission would be refused)."""
     with uow:
-        uow.session.execute(text("SELECT 1"))
-    return {"database": "ok"}
+        has_taxonomy = uow.categories.current_version() > 0
+    return {"database": "ok", "taxonomy": "ok" if has_taxonomy else "not received yet"}

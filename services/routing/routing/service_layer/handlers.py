@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from hromada_common import events as ev
@@ -55,11 +54,13 @@ def _record_taxonomy_published(uow, taxonomy: Taxonomy) -> None:
     }, subject=None)
 
 
-def seed_taxonomy(uow, taxonomy: Taxonomy) -> bool:
-    """Store the default taxonomy if routing has none yet. Safe when instances race."""
+def seed_taxonomy(uow, load_default) -> bool:
+    """Store the default taxonomy (``load_default()``, read only when needed) if routing has
+    none yet. Safe when instances race."""
     with uow:
         if uow.taxonomy.version():
             return False
+        taxonomy = load_default()
         uow.taxonomy.add(taxonomy, _now())
         _record_taxonomy_published(uow, taxonomy)
         try:
@@ -113,6 +114,7 @@ def list_categories(uow, cache: TaxonomyCache, include_inactive: bool = False) -
 
 
 def health(uow) -> dict:
+    """Ready means: the database answers and the taxonomy is seeded."""
     with uow:
-        uow.session.execute(text("SELECT 1"))
-    return {"database": "ok"}
+        seeded = uow.taxonomy.version() > 0
+    return {"database": "ok", "taxonomy": "ok" if seeded else "not seeded yet"}

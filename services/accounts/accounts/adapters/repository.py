@@ -1,0 +1,385 @@
+"""Repositories: map accounts, codes, token families, throttles, API keys and mail to rows."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.api_keys import ApiKey
+from ..domain.codes import CodePurpose, OneTimeCode
+from ..domain.model import Account, AuditEntry
+from ..domain.throttling import LoginThrottle
+from ..domain.tokens import RefreshToken, TokenFamily
+from .orm import (
+    AccountRecord,
+    ApiKeyRecord,
+    AuditRecord,
+    LoginThrottleRecord,
+    MailOutboxRecord,
+    OneTimeCodeRecord,
+    RefreshTokenRecord,
+    TokenFamilyRecord,
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _insert_ignoring_conflicts(session: Session, table, values: dict) -> None:
+    """INSERT … ON CONFLICT DO NOTHING in the dialect at hand (PostgreSQL, or the SQLite trial)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
+# ------------------------------------------------------------------------------- accounts
+
+
+def _account(record: AccountRecord) -> Account:
+    return Account(
+        id=record.id, email=record.email, display_name=record.display_name,
+        password_hash=record.password_hash, created_at=_aware(record.created_at),
+        updated_at=_aware(record.updated_at), phone=record.phone,
+        email_verified_at=_aware(record.email_verified_at), roles=frozenset(record.roles or ()),
+        body=record.body, status=record.status, trust_level=record.trust_level,
+        rejections=[_aware(datetime.fromisoformat(r)) for r in record.rejections or []],
+        deleted_at=_aware(record.deleted_at),
+    )
+
+
+def _fill(record: AccountRecord, account: Account) -> None:
+    record.email = account.email
+    record.phone = account.phone
+    record.display_name = account.display_name
+    record.password_hash = account.password_hash
+    record.email_verified_at = account.email_verified_at
+    record.roles = sorted(account.roles)
+    record.body = account.body
+    record.status = account.status
+    record.trust_level = account.trust_level
+    record.rejections = [r.isoformat() for r in account.rejections]
+    record.updated_at = account.updated_at
+    record.deleted_at = account.deleted_at
+
+
+class AccountRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, account: Account) -> None:
+        record = AccountRecord(id=account.id, created_at=account.created_at)
+        _fill(record, account)
+        self.session.add(record)
+        self.session.flush()  # a taken email fails here, inside the caller's error handling
+        self._write_audit(account)
+
+    def get(self, account_id: str, for_update: bool = False) -> Account | None:
+        query = select(AccountRecord).where(AccountRecord.id == str(account_id))
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.execute(query).scalar_one_or_none()
+        return _account(record) if record else None
+
+    def get_by_email(self, email: str, for_update: bool = False) -> Account | None:
+        query = select(AccountRecord).where(AccountRecord.email == email)
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.execute(query).scalar_one_or_none()
+        return _account(record) if record else None
+
+    def get_many(self, account_ids: list[str]) -> list[Account]:
+        if not account_ids:
+            return []
+        records = self.session.execute(
+            select(AccountRecord).where(AccountRecord.id.in_(account_ids))).scalars()
+        return [_account(r) for r in records]
+
+    def ids_with_trust(self, level: int, limit: int = 500) -> list[str]:
+        return list(self.session.execute(
+            select(AccountRecord.id).where(AccountRecord.trust_level == level,
+                                           AccountRecord.status != "deleted")
+            .order_by(AccountRecord.id).limit(limit)).scalars())
+
+    def save(self, account: Account) -> None:
+        record = self.session.get(AccountRecord, account.id)
+        _fill(record, account)
+        self._write_audit(account)
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        self.session.add(AuditRecord(account_id=entry.account_id, action=entry.action,
+                                     by=entry.by, reason=entry.reason, at=entry.at))
+
+    def _write_audit(self, account: Account) -> None:
+        for entry in account.audit:
+            self.record_audit(entry)
+        account.audit.clear()
+
+    def audit_of(self, account_id: str) -> list[AuditEntry]:
+        records = self.session.execute(
+            select(AuditRecord).where(AuditRecord.account_id == account_id)
+            .order_by(AuditRecord.id)).scalars()
+        return [AuditEntry(r.account_id, r.action, r.by, _aware(r.at), r.reason) for r in records]
+
+
+# --------------------------------------------------------------------------------- codes
+
+
+def _code(record: OneTimeCodeRecord) -> OneTimeCode:
+    return OneTimeCode(id=record.id, account_id=record.account_id,
+                       purpose=CodePurpose(record.purpose), code_hash=record.code_hash,
+                       created_at=_aware(record.created_at), expires_at=_aware(record.expires_at),
+                       attempts=record.attempts, used_at=_aware(record.used_at))
+
+
+class CodeRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def current(self, account_id: str, purpose: CodePurpose,
+                for_update: bool = False) -> OneTimeCode | None:
+        """The newest code for the purpose (issuing a code replaces any older one)."""
+        query = (select(OneTimeCodeRecord)
+                 .where(OneTimeCodeRecord.account_id == account_id,
+                        OneTimeCodeRecord.purpose == CodePurpose(purpose).value)
+                 .order_by(OneTimeCodeRecord.created_at.desc()).limit(1))
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.execute(query).scalar_one_or_none()
+        return _code(record) if record else None
+
+    def replace(self, code: OneTimeCode) -> None:
+        self.session.execute(delete(OneTimeCodeRecord).where(
+            OneTimeCodeRecord.account_id == code.account_id,
+            OneTimeCodeRecord.purpose == code.purpose.value))
+        self.session.add(OneTimeCodeRecord(
+            id=code.id, account_id=code.account_id, purpose=code.purpose.value,
+            code_hash=code.code_hash, created_at=code.created_at, expires_at=code.expires_at,
+            attempts=code.attempts, used_at=code.used_at))
+
+    def save(self, code: OneTimeCode) -> None:
+        self.session.execute(update(OneTimeCodeRecord).where(OneTimeCodeRecord.id == code.id)
+                             .values(attempts=code.attempts, used_at=code.used_at))
+
+    def of_account(self, account_id: str) -> list[OneTimeCode]:
+        return [_code(r) for r in self.session.execute(
+            select(OneTimeCodeRecord).where(OneTimeCodeRecord.account_id == account_id)).scalars()]
+
+    def delete_of_account(self, account_id: str) -> None:
+        self.session.execute(delete(OneTimeCodeRecord).where(
+            OneTimeCodeRecord.account_id == account_id))
+
+    def purge_expired(self, before: datetime) -> int:
+        return self.session.execute(delete(OneTimeCodeRecord).where(
+            OneTimeCodeRecord.expires_at < before)).rowcount
+
+
+# ------------------------------------------------------------------------ refresh tokens
+
+
+def _family(record: TokenFamilyRecord) -> TokenFamily:
+    return TokenFamily(id=record.id, account_id=record.account_id,
+                       created_at=_aware(record.created_at), revoked_at=_aware(record.revoked_at),
+                       revoke_reason=record.revoke_reason)
+
+
+def _refresh_token(record: RefreshTokenRecord) -> RefreshToken:
+    return RefreshToken(id=record.id, family_id=record.family_id, token_hash=record.token_hash,
+                        issued_at=_aware(record.issued_at), expires_at=_aware(record.expires_at),
+                        used_at=_aware(record.used_at))
+
+
+class TokenRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, family: TokenFamily) -> None:
+        self.session.add(TokenFamilyRecord(id=family.id, account_id=family.account_id,
+                                           created_at=family.created_at))
+        self.session.flush()
+        self._write_new_tokens(family)
+
+    def find(self, token_hash: str) -> tuple[TokenFamily, RefreshToken] | None:
+        """The token and its family, both locked: concurrent refreshes of one family queue up."""
+        token = self.session.execute(select(RefreshTokenRecord).where(
+            RefreshTokenRecord.token_hash == token_hash)).scalar_one_or_none()
+        if token is None:
+            return None
+        family = self.session.execute(select(TokenFamilyRecord).where(
+            TokenFamilyRecord.id == token.family_id).with_for_update()).scalar_one()
+        # Re-read the token under the family lock: a racing refresh may just have used it.
+        self.session.refresh(token)
+        return _family(family), _refresh_token(token)
+
+    def save(self, family: TokenFamily, presented: RefreshToken | None = None) -> None:
+        self.session.execute(update(TokenFamilyRecord).where(TokenFamilyRecord.id == family.id)
+                             .values(revoked_at=family.revoked_at,
+                                     revoke_reason=family.revoke_reason))
+        if presented is not None:
+            self.session.execute(update(RefreshTokenRecord)
+                                 .where(RefreshTokenRecord.id == presented.id)
+                                 .values(used_at=presented.used_at))
+        self._write_new_tokens(family)
+
+    def _write_new_tokens(self, family: TokenFamily) -> None:
+        for token in family.new_tokens:
+            self.session.add(RefreshTokenRecord(
+                id=token.id, family_id=token.family_id, token_hash=token.token_hash,
+                issued_at=token.issued_at, expires_at=token.expires_at, used_at=token.used_at))
+        family.new_tokens.clear()
+
+    def revoke_all(self, account_id: str, now: datetime, reason: str) -> int:
+        return self.session.execute(
+            update(TokenFamilyRecord)
+            .where(TokenFamilyRecord.account_id == account_id,
+                   TokenFamilyRecord.revoked_at.is_(None))
+            .values(revoked_at=now, revoke_reason=reason)).rowcount
+
+    def sessions_of(self, account_id: str) -> list[dict]:
+        """Each sign-in session: when it started, until when it lasts, whether revoked."""
+        rows = self.session.execute(
+            select(TokenFamilyRecord, func.max(RefreshTokenRecord.expires_at))
+            .outerjoin(RefreshTokenRecord, RefreshTokenRecord.family_id == TokenFamilyRecord.id)
+            .where(TokenFamilyRecord.account_id == account_id)
+            .group_by(TokenFamilyRecord.id).order_by(TokenFamilyRecord.created_at)).all()
+        return [{"started_at": _aware(f.created_at), "expires_at": _aware(expires),
+                 "revoked_at": _aware(f.revoked_at), "revoke_reason": f.revoke_reason}
+                for f, expires in rows]
+
+    def purge_expired(self, before: datetime) -> int:
+        removed = self.session.execute(delete(RefreshTokenRecord).where(
+            RefreshTokenRecord.expires_at < before)).rowcount
+        self.session.execute(delete(TokenFamilyRecord).where(
+            ~select(RefreshTokenRecord.id)
+            .where(RefreshTokenRecord.family_id == TokenFamilyRecord.id).exists()))
+        return removed
+
+
+# ----------------------------------------------------------------------------- throttles
+
+
+class ThrottleRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def lock(self, key: str) -> LoginThrottle:
+        """The throttle for ``key``, its row created if missing and locked until commit, so
+        parallel guesses at one address are counted one after another."""
+        _insert_ignoring_conflicts(self.session, LoginThrottleRecord.__table__,
+                                   {"key": key, "failures": 0})
+        record = self.session.execute(select(LoginThrottleRecord).where(
+            LoginThrottleRecord.key == key).with_for_update()).scalar_one()
+        return LoginThrottle(key=record.key, failures=record.failures,
+                             locked_until=_aware(record.locked_until),
+                             last_failure_at=_aware(record.last_failure_at))
+
+    def save(self, throttle: LoginThrottle) -> None:
+        if throttle.is_clear:
+            self.session.execute(delete(LoginThrottleRecord).where(
+                LoginThrottleRecord.key == throttle.key))
+            return
+        self.session.execute(update(LoginThrottleRecord)
+                             .where(LoginThrottleRecord.key == throttle.key)
+                             .values(failures=throttle.failures,
+                                     locked_until=throttle.locked_until,
+                                     last_failure_at=throttle.last_failure_at))
+
+    def purge_idle(self, before: datetime) -> int:
+        return self.session.execute(delete(LoginThrottleRecord).where(
+            (LoginThrottleRecord.last_failure_at.is_(None)
+             | (LoginThrottleRecord.last_failure_at < before)),
+            (LoginThrottleRecord.locked_until.is_(None)
+             | (LoginThrottleRecord.locked_until < before)))).rowcount
+
+
+# ------------------------------------------------------------------------------ API keys
+
+
+def _api_key(record: ApiKeyRecord) -> ApiKey:
+    return ApiKey(id=record.id, name=record.name, scopes=tuple(record.scopes or ()),
+                  key_hash=record.key_hash, created_by=record.created_by,
+                  created_at=_aware(record.created_at), revoked_at=_aware(record.revoked_at),
+                  last_used_at=_aware(record.last_used_at))
+
+
+class ApiKeyRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, key: ApiKey) -> None:
+        self.session.add(ApiKeyRecord(id=key.id, name=key.name, scopes=list(key.scopes),
+                                      key_hash=key.key_hash, created_by=key.created_by,
+                                      created_at=key.created_at))
+
+    def get(self, key_id: str, for_update: bool = False) -> ApiKey | None:
+        query = select(ApiKeyRecord).where(ApiKeyRecord.id == str(key_id))
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.execute(query).scalar_one_or_none()
+        return _api_key(record) if record else None
+
+    def find_by_hash(self, key_hash: str) -> ApiKey | None:
+        record = self.session.execute(select(ApiKeyRecord).where(
+            ApiKeyRecord.key_hash == key_hash)).scalar_one_or_none()
+        return _api_key(record) if record else None
+
+    def all(self) -> list[ApiKey]:
+        return [_api_key(r) for r in self.session.execute(
+            select(ApiKeyRecord).order_by(ApiKeyRecord.created_at)).scalars()]
+
+    def created_by(self, account_id: str) -> list[ApiKey]:
+        return [_api_key(r) for r in self.session.execute(
+            select(ApiKeyRecord).where(ApiKeyRecord.created_by == account_id)
+            .order_by(ApiKeyRecord.created_at)).scalars()]
+
+    def save(self, key: ApiKey) -> None:
+        self.session.execute(update(ApiKeyRecord).where(ApiKeyRecord.id == key.id)
+                             .values(revoked_at=key.revoked_at, last_used_at=key.last_used_at))
+
+    def touch(self, key_id: str, now: datetime) -> None:
+        self.session.execute(update(ApiKeyRecord).where(ApiKeyRecord.id == key_id)
+                             .values(last_used_at=now))
+
+
+# ---------------------------------------------------------------------------------- mail
+
+
+class MailOutbox:
+    """Mail to send, written in the same transaction as whatever made it necessary."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def enqueue(self, to: str, subject: str, body: str, now: datetime) -> None:
+        self.session.add(MailOutboxRecord(to_address=to, subject=subject, body=body,
+                                          created_at=now, next_attempt_at=now, attempts=0))
+
+    def claim(self, now: datetime, limit: int = 50) -> list[MailOutboxRecord]:
+        """Due mail, locked until commit; rows another instance holds are skipped."""
+        return list(self.session.execute(
+            select(MailOutboxRecord)
+            .where(MailOutboxRecord.sent_at.is_(None), MailOutboxRecord.failed_at.is_(None),
+                   MailOutboxRecord.next_attempt_at <= now)
+            .order_by(MailOutboxRecord.next_attempt_at, MailOutboxRecord.id)
+            .limit(limit).with_for_update(skip_locked=True)).scalars())
+
+    def of_address(self, address: str) -> list[MailOutboxRecord]:
+        return list(self.session.execute(select(MailOutboxRecord).where(
+            MailOutboxRecord.to_address == address).order_by(MailOutboxRecord.id)).scalars())
+
+    def delete_to(self, address: str) -> int:
+        return self.session.execute(delete(MailOutboxRecord).where(
+            MailOutboxRecord.to_address == address)).rowcount
+
+    def purge_finished(self, before: datetime) -> int:
+        return self.session.execute(delete(MailOutboxRecord).where(
+            ((MailOutboxRecord.sent_at.is_not(None)) & (MailOutboxRecord.sent_at < before))
+            | ((MailOutboxRecord.failed_at.is_not(None)) & (MailOutboxRecord.failed_at < before))
+        )).rowcount
+

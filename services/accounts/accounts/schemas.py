@@ -1,0 +1,62 @@
+"""What accounts returns over RPC: JSON-safe views of its records. Never a hash, never a code."""
+from __future__ import annotations
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def account_view(account) -> dict:
+    """The account as its owner and staff see it."""
+    return {
+        "id": account.id,
+        "email": account.email,
+        "display_name": account.public_name,
+        "phone": account.phone,
+        "roles": sorted(account.roles),
+        "body": account.body,
+        "status": account.status,
+        "verified": account.verified,
+        "trust_level": account.trust_level,
+        "created_at": _iso(account.created_at),
+    }
+
+
+def contact_view(account) -> dict:
+    return {"id": account.id, "display_name": account.public_name, "email": account.email,
+            "phone": account.phone}
+
+
+def api_key_view(key) -> dict:
+    return {"id": key.id, "name": key.name, "scopes": list(key.scopes),
+            "principal": key.principal, "created_by": key.created_by,
+            "created_at": _iso(key.created_at), "revoked_at": _iso(key.revoked_at),
+            "last_used_at": _iso(key.last_used_at)}
+
+
+def token_pair_view(access_token: str, expires_in: int, refresh_token: str | None) -> dict:
+    view = {"access_token": access_token, "token_type": "Bearer", "expires_in": expires_in}
+    if refresh_token is not None:
+        view["refresh_token"] = refresh_token
+    return view
+
+
+def export_view(account, audit, sessions, codes, api_keys, mails) -> dict:
+    """Everything accounts holds about a person (GDPR-style access request), minus secrets."""
+    return {
+        "account": account_view(account) | {
+            "email_verified_at": _iso(account.email_verified_at),
+            "updated_at": _iso(account.updated_at),
+            "recent_rejected_appeals_at": [_iso(r) for r in account.rejections],
+        },
+        "audit": [{"action": e.action, "by": e.by, "reason": e.reason, "at": _iso(e.at)}
+                  for e in audit],
+        "sessions": [{k: _iso(v) if k != "revoke_reason" else v for k, v in s.items()}
+                     for s in sessions],
+        "one_time_codes": [{"purpose": c.purpose.value, "created_at": _iso(c.created_at),
+                            "expires_at": _iso(c.expires_at), "attempts": c.attempts,
+                            "used_at": _iso(c.used_at)} for c in codes],
+        "api_keys_created": [api_key_view(k) for k in api_keys],
+        "mail": [{"subject": m.subject, "created_at": _iso(m.created_at),
+                  "sent_at": _iso(m.sent_at), "failed_at": _iso(m.failed_at)} for m in mails],
+    }

@@ -1,0 +1,609 @@
+"""Accounts' use cases: one function per command or event, each one transaction.
+
+Handlers get the unit of work and a :class:`Security` bundle (password hasher, token issuer,
+settings); the caller's :class:`~hromada_common.auth.Identity` comes in already verified.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from hromada_common import events as ev
+from hromada_common.auth import Identity, TokenIssuer, TooManyRequests, Unauthenticated
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+from ..domain.api_keys import INTEGRATION_TRUST, ApiKey, api_key_problems
+from ..domain.codes import CodePurpose, CodeRejected, OneTimeCode
+from ..domain.messages import code_mail
+from ..domain.model import (
+    Account,
+    AccountDeleted,
+    AccountError,
+    AuditEntry,
+    StatusChanged,
+    TrustChanged,
+    TrustPolicy,
+    display_name_problems,
+    email_problems,
+    normalise_display_name,
+    normalise_email,
+    normalise_phone,
+    phone_problems,
+    roles_problems,
+)
+from ..domain.passwords import PasswordHasher, password_problems
+from ..domain.throttling import Locked, ThrottlePolicy, throttle_key
+from ..domain.tokens import RefreshRejected, TokenFamily, hash_token
+from ..schemas import account_view, api_key_view, contact_view, export_view, token_pair_view
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "accounts"
+BAD_CREDENTIALS = "invalid email or password"
+MAX_LOOKUP_IDS = 500
+
+
+@dataclass(frozen=True)
+class Settings:
+    refresh_ttl: timedelta = timedelta(days=30)
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    trust: TrustPolicy = field(default_factory=TrustPolicy)
+
+
+@dataclass(frozen=True)
+class Security:
+    """What handlers need besides the unit of work."""
+
+    hasher: PasswordHasher
+    issuer: TokenIssuer
+    settings: Settings = field(default_factory=Settings)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _invalid(fields: dict[str, list[str]]) -> InvalidInput:
+    return InvalidInput("the request has invalid fields: " + ", ".join(sorted(fields)), fields)
+
+
+def identity_of(account: Account) -> Identity:
+    """What an access token says about the account."""
+    return Identity(account_id=account.id, roles=frozenset(account.roles), body=account.body,
+                    status=account.status, verified=account.verified,
+                    trust=account.trust_level)
+
+
+def _record_events(uow, account: Account) -> None:
+    for event in account.events:
+        if isinstance(event, StatusChanged):
+            uow.record_event(ev.ACCOUNT_STATUS_CHANGED, {
+                "account_id": event.account_id, "status": event.status,
+                "reason": event.reason, "by": event.by, "at": event.at,
+            }, subject=event.account_id, actor=event.by)
+        elif isinstance(event, TrustChanged):
+            uow.record_event(ev.ACCOUNT_TRUST_CHANGED, {
+                "account_id": event.account_id, "trust_level": event.trust_level,
+                "reason": event.reason, "at": event.at,
+            }, subject=event.account_id, actor="accounts")
+        elif isinstance(event, AccountDeleted):
+            uow.record_event(ev.ACCOUNT_DELETED, {"account_id": event.account_id,
+                                                  "at": event.at},
+                             subject=event.account_id, actor=event.account_id)
+    account.events.clear()
+
+
+def _mail_code(uow, account: Account, purpose: CodePurpose, now: datetime) -> None:
+    """Issue a fresh code (replacing any older one) and queue its mail, in this transaction."""
+    code, plain = OneTimeCode.issue(id=_new_id(), account_id=account.id, purpose=purpose,
+                                    now=now)
+    uow.codes.replace(code)
+    subject, body = code_mail(purpose, plain, account.display_name)
+    uow.mail.enqueue(account.email, subject, body, now)
+
+
+def _issue_pair(uow, security: Security, account: Account, now: datetime) -> dict:
+    family, refresh = TokenFamily.start(id=_new_id(), account_id=account.id, now=now,
+                                        ttl=security.settings.refresh_ttl, token_id=_new_id())
+    uow.tokens.add(family)
+    access, expires_in = security.issuer.issue(identity_of(account), now=now.timestamp())
+    return token_pair_view(access, expires_in, refresh)
+
+
+def _code_error(reason: str) -> InvalidInput:
+    # "missing" and "used" read like "wrong": they must not tell a stranger more than that.
+    message = CodeRejected.MESSAGES["wrong" if reason in ("missing", "used") else reason]
+    return InvalidInput(message, {"code": [message]})
+
+
+# ----------------------------------------------------------------------- registration
+
+
+def register(uow, security: Security, email, password, display_name, phone=None) -> dict:
+    """Create a resident account and mail it a verification code."""
+    email = normalise_email(email)
+    display_name = normalise_display_name(display_name)
+    phone = normalise_phone(phone)
+    errors = {}
+    for name, problems in (("email", email_problems(email)),
+                           ("display_name", display_name_problems(display_name)),
+                           ("phone", phone_problems(phone)),
+                           ("password", password_problems(password, email if isinstance(email, str) else None))):
+        if problems:
+            errors[name] = problems
+    if errors:
+        raise _invalid(errors)
+    password_hash = security.hasher.hash(password)
+    now = _now()
+    taken = Conflict("an account with this email already exists",
+                     {"email": ["already registered; sign in or reset the password"]})
+    with uow:
+        if uow.accounts.get_by_email(email) is not None:
+            raise taken
+        account = Account.register(id=_new_id(), email=email, display_name=display_name,
+                                   phone=phone, password_hash=password_hash, now=now)
+        try:
+            uow.accounts.add(account)
+        except IntegrityError:  # registered a moment ago by a racing request
+            raise taken
+        _mail_code(uow, account, CodePurpose.VERIFY_EMAIL, now)
+        uow.commit()
+    return account_view(account)
+
+
+def verify_email(uow, email, code) -> dict:
+    """Mark the email verified with the code mailed to it."""
+    email = normalise_email(email)
+    now = _now()
+    with uow:
+        account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
+        stored = uow.codes.current(account.id, CodePurpose.VERIFY_EMAIL, for_update=True) \
+            if account else None
+        if stored is None:
+            raise _code_error("missing")
+        try:
+            stored.redeem(code, now)
+        except CodeRejected as rejected:
+            uow.codes.save(stored)  # the failed attempt counts
+            uow.commit()
+            raise _code_error(rejected.reason)
+        uow.codes.save(stored)
+        account.verify_email(now)
+        uow.accounts.save(account)
+        uow.commit()
+    return {"verified": True}
+
+
+def resend_verification(uow, email) -> dict:
+    """Mail a new verification code, at most once a minute. Same answer for any address."""
+    email = normalise_email(email)
+    now = _now()
+    with uow:
+        account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
+        if account is not None and not account.verified:
+            current = uow.codes.current(account.id, CodePurpose.VERIFY_EMAIL)
+            if current is None or current.may_resend(now):
+                _mail_code(uow, account, CodePurpose.VERIFY_EMAIL, now)
+                uow.commit()
+    return {}
+
+
+# ------------------------------------------------------------------------------ sign-in
+
+
+def issue_tokens(uow, security: Security, email, password) -> dict:
+    """Sign in with email and password: an access token and a refresh token.
+
+    Unverified and blocked accounts may sign in (their tokens say so and other services
+    refuse their state changes); deleted ones cannot, having neither email nor password.
+    """
+    email = normalise_email(email)
+    if not isinstance(email, str) or not email:
+        raise Unauthenticated(BAD_CREDENTIALS)
+    now = _now()
+    with uow:
+        throttle = uow.throttles.lock(throttle_key(email))
+        try:
+            throttle.check(now)
+        except Locked as locked:
+            raise TooManyRequests(
+                f"too many failed sign-ins; try again in {locked.retry_after} s",
+                extra={"retry_after": locked.retry_after})
+        account = uow.accounts.get_by_email(email)
+        if account is None or account.password_hash is None:
+            security.hasher.burn(password)  # as slow as a real check: no enumeration by timing
+            ok = False
+        else:
+            ok = security.hasher.verify(account.password_hash, password)
+        if not ok:
+            throttle.record_failure(now, security.settings.throttle)
+            uow.throttles.save(throttle)
+            uow.commit()
+            raise Unauthenticated(BAD_CREDENTIALS)
+        throttle.record_success()
+        uow.throttles.save(throttle)
+        if security.hasher.needs_rehash(account.password_hash):
+            account.rehash_password(security.hasher.hash(password))
+            uow.accounts.save(account)
+        pair = _issue_pair(uow, security, account, now)
+        uow.commit()
+    return pair
+
+
+def refresh_tokens(uow, security: Security, refresh_token) -> dict:
+    """Trade a refresh token for a new pair; a reused token revokes its whole family."""
+    if not isinstance(refresh_token, str) or not 0 < len(refresh_token) <= 200:
+        raise Unauthenticated("invalid refresh token")
+    now = _now()
+    with uow:
+        found = uow.tokens.find(hash_token(refresh_token))
+        if found is None:
+            raise Unauthenticated("invalid refresh token")
+        family, presented = found
+        try:
+            successor = family.rotate(presented, now=now, ttl=security.settings.refresh_ttl,
+                                      token_id=_new_id())
+        except RefreshRejected as rejected:
+            if rejected.reused:
+                uow.tokens.save(family)
+                uow.accounts.record_audit(AuditEntry(
+                    family.account_id, "refresh_token_reused", "system", now,
+                    f"session {family.id} revoked: a used refresh token was presented again"))
+                uow.commit()
+                log.warning("refresh token reuse in family %s of account %s: family revoked",
+                            family.id, family.account_id)
+            raise Unauthenticated(rejected.reason)
+        account = uow.accounts.get(family.account_id)
+        if account is None or account.is_deleted:
+            raise Unauthenticated("the account no longer exists")
+        uow.tokens.save(family, presented)
+        access, expires_in = security.issuer.issue(identity_of(account), now=now.timestamp())
+        uow.commit()
+    return token_pair_view(access, expires_in, successor)
+
+
+def revoke_refresh_token(uow, refresh_token) -> dict:
+    """Sign out: revoke the token's family. Unknown or already revoked tokens are fine."""
+    if not isinstance(refresh_token, str) or not 0 < len(refresh_token) <= 200:
+        return {}
+    now = _now()
+    with uow:
+        found = uow.tokens.find(hash_token(refresh_token))
+        if found is not None:
+            family, _ = found
+            if family.revoke(now, "signed out"):
+                uow.tokens.save(family)
+                uow.commit()
+    return {}
+
+
+# ------------------------------------------------------------------------ password reset
+
+
+def request_password_reset(uow, email) -> dict:
+    """Mail a reset code if the account exists (at most once a minute). Always ``{}``."""
+    email = normalise_email(email)
+    now = _now()
+    with uow:
+        account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
+        if account is not None and not account.is_deleted:
+            current = uow.codes.current(account.id, CodePurpose.RESET_PASSWORD)
+            if current is None or current.may_resend(now):
+                _mail_code(uow, account, CodePurpose.RESET_PASSWORD, now)
+                uow.commit()
+    return {}
+
+
+def reset_password(uow, security: Security, email, code, new_password) -> dict:
+    """Set a new password with the mailed code; signs every session out."""
+    email = normalise_email(email)
+    problems = password_problems(new_password, email if isinstance(email, str) else None)
+    if problems:
+        raise _invalid({"new_password": problems})
+    now = _now()
+    with uow:
+        account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
+        stored = uow.codes.current(account.id, CodePurpose.RESET_PASSWORD, for_update=True) \
+            if account else None
+        if stored is None:
+            raise _code_error("missing")
+        try:
+            stored.redeem(code, now)
+        except CodeRejected as rejected:
+            uow.codes.save(stored)
+            uow.commit()
+            raise _code_error(rejected.reason)
+        uow.codes.save(stored)
+        account.change_password(security.hasher.hash(new_password), now, by=account.id)
+        account.verify_email(now)  # the code reached the mailbox: that proves it too
+        uow.accounts.save(account)
+        uow.tokens.revoke_all(account.id, now, "password reset")
+        throttle = uow.throttles.lock(throttle_key(email))
+        throttle.record_success()
+        uow.throttles.save(throttle)
+        uow.commit()
+    return {}
+
+
+# --------------------------------------------------------------------------- who is who
+
+
+def _own_account(uow, identity: Identity, for_update: bool = False) -> Account:
+    if "integration" in identity.roles:
+        raise Forbidden("an integration has no account; this is for people")
+    account = uow.accounts.get(identity.account_id, for_update=for_update)
+    if account is None or account.is_deleted:
+        raise Unauthenticated("this account no longer exists")
+    return account
+
+
+def get_me(uow, identity: Identity) -> dict:
+    with uow:
+        account = _own_account(uow, identity)
+    return account_view(account)
+
+
+def contact_of(uow, identity: Identity, account_id) -> dict:
+    """Contact details: for the person themself and for staff only."""
+    if identity.account_id != account_id and not identity.is_staff:
+        raise Forbidden("only staff may see another person's contact details")
+    with uow:
+        account = uow.accounts.get(str(account_id))
+    if account is None:
+        raise NotFound(f"no account {account_id}", {"account_id": ["no such account"]})
+    return contact_view(account)
+
+
+def public_name_of(uow, account_ids) -> dict:
+    """``{id: display name}`` for public pages; unknown ids are left out."""
+    if not isinstance(account_ids, (list, tuple)) or len(account_ids) > MAX_LOOKUP_IDS \
+            or not all(isinstance(i, str) for i in account_ids):
+        raise _invalid({"account_ids": [f"must be a list of at most {MAX_LOOKUP_IDS} ids"]})
+    with uow:
+        accounts = uow.accounts.get_many(sorted(set(account_ids)))
+    return {a.id: a.public_name for a in accounts}
+
+
+# -------------------------------------------------------------------------------- staff
+
+
+def _acting_staff(uow, identity: Identity, *roles: str) -> Account:
+    """The token says the caller has one of ``roles``; check the record says so too (a token
+    lives 15 minutes, a demotion or a block must not)."""
+    identity.require_role(*roles)
+    actor = uow.accounts.get(identity.account_id)
+    if actor is None or actor.is_deleted:
+        raise Unauthenticated("this account no longer exists")
+    if actor.status != "active":
+        raise Forbidden("this account is blocked; it can only read")
+    if not actor.roles & set(roles):
+        raise Forbidden(f"this action needs one of the roles: {', '.join(roles)}")
+    return actor
+
+
+def _reason(reason) -> str:
+    if not isinstance(reason, str) or not 1 <= len(reason.strip()) <= 500:
+        raise _invalid({"reason": ["required, 1 to 500 characters"]})
+    return reason.strip()
+
+
+def set_roles(uow, identity: Identity, account_id, roles, body=None) -> dict:
+    """Replace an account's roles (admin only). Executors and heads need their body's code."""
+    errors = roles_problems(roles, body)
+    if errors:
+        raise _invalid(errors)
+    now = _now()
+    with uow:
+        actor = _acting_staff(uow, identity, "admin")
+        account = uow.accounts.get(str(account_id), for_update=True)
+        if account is None:
+            raise NotFound(f"no account {account_id}", {"account_id": ["no such account"]})
+        if account.id == actor.id and "admin" not in roles:
+            raise Conflict("an administrator cannot remove their own admin role; ask another")
+        try:
+            changed = account.set_roles(roles, body, by=actor.id, now=now)
+        except AccountError as exc:
+            raise Conflict(str(exc))
+        if changed:
+            uow.accounts.save(account)
+            uow.commit()
+    return account_view(account)
+
+
+def change_status(uow, identity: Identity, account_id, reason, block: bool) -> dict:
+    """Block or unblock an account (dispatcher or admin); only an admin touches an admin."""
+    reason = _reason(reason)
+    now = _now()
+    with uow:
+        actor = _acting_staff(uow, identity, "dispatcher", "admin")
+        account = uow.accounts.get(str(account_id), for_update=True)
+        if account is None:
+            raise NotFound(f"no account {account_id}", {"account_id": ["no such account"]})
+        if account.id == actor.id:
+            raise Conflict("you cannot change the status of your own account")
+        if "admin" in account.roles and "admin" not in actor.roles:
+            raise Forbidden("only an administrator may block or unblock an administrator")
+        try:
+            change = account.block if block else account.unblock
+            changed = change(reason=reason, by=actor.id, now=now)
+        except AccountError as exc:
+            raise Conflict(str(exc))
+        if changed:
+            uow.accounts.save(account)
+            _record_events(uow, account)
+            uow.commit()
+    return account_view(account)
+
+
+# ----------------------------------------------------------------------------- API keys
+
+
+def create_api_key(uow, identity: Identity, name, scopes) -> dict:
+    errors = api_key_problems(name, scopes)
+    if errors:
+        raise _invalid(errors)
+    now = _now()
+    with uow:
+        actor = _acting_staff(uow, identity, "admin")
+        key, plain = ApiKey.create(id=_new_id(), name=name, scopes=scopes, created_by=actor.id,
+                                   now=now)
+        uow.api_keys.add(key)
+        uow.accounts.record_audit(AuditEntry(key.principal, "api_key_created", actor.id, now,
+                                             f"{key.name}: {' '.join(key.scopes)}"))
+        uow.commit()
+    return {"id": key.id, "name": key.name, "scopes": list(key.scopes), "key": plain,
+            "created_at": key.created_at.isoformat()}
+
+
+def revoke_api_key(uow, identity: Identity, key_id) -> dict:
+    now = _now()
+    with uow:
+        actor = _acting_staff(uow, identity, "admin")
+        key = uow.api_keys.get(str(key_id), for_update=True)
+        if key is None:
+            raise NotFound(f"no API key {key_id}", {"key_id": ["no such API key"]})
+        if key.revoke(now):
+            uow.api_keys.save(key)
+            uow.accounts.record_audit(AuditEntry(key.principal, "api_key_revoked", actor.id, now))
+            uow.commit()
+    return api_key_view(key)
+
+
+def list_api_keys(uow, identity: Identity) -> list[dict]:
+    with uow:
+        _acting_staff(uow, identity, "admin")
+        keys = uow.api_keys.all()
+    return [api_key_view(k) for k in keys]
+
+
+def authenticate_api_key(uow, security: Security, key) -> dict:
+    """Trade an API key for a short-lived access token of the integration principal."""
+    if not isinstance(key, str) or not 0 < len(key) <= 200:
+        raise Unauthenticated("invalid API key")
+    now = _now()
+    with uow:
+        found = uow.api_keys.find_by_hash(hash_token(key))
+        if found is None or found.revoked_at is not None:
+            raise Unauthenticated("invalid API key")
+        if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
+            uow.api_keys.touch(found.id, now)
+            uow.commit()
+    identity = Identity(account_id=found.principal, roles=frozenset({"integration"}),
+                        status="active", verified=True, trust=INTEGRATION_TRUST,
+                        scopes=frozenset(found.scopes))
+    access, expires_in = security.issuer.issue(identity, now=now.timestamp())
+    return token_pair_view(access, expires_in, None)
+
+
+# ----------------------------------------------------------------------------- privacy
+
+
+def export_my_data(uow, identity: Identity) -> dict:
+    with uow:
+        account = _own_account(uow, identity)
+        return export_view(account, uow.accounts.audit_of(account.id),
+                           uow.tokens.sessions_of(account.id), uow.codes.of_account(account.id),
+                           uow.api_keys.created_by(account.id), uow.mail.of_address(account.email))
+
+
+def delete_my_account(uow, security: Security, identity: Identity, password) -> dict:
+    """Erase the caller's personal data, after checking the password once more."""
+    now = _now()
+    with uow:
+        account = _own_account(uow, identity, for_update=True)
+        throttle = uow.throttles.lock(throttle_key(account.email))
+        try:
+            throttle.check(now)
+        except Locked as locked:
+            raise TooManyRequests(f"too many wrong passwords; try again in {locked.retry_after} s",
+                                  extra={"retry_after": locked.retry_after})
+        if not security.hasher.verify(account.password_hash, password):
+            throttle.record_failure(now, security.settings.throttle)
+            uow.throttles.save(throttle)
+            uow.commit()
+            raise _invalid({"password": ["does not match"]})
+        email = account.email
+        account.delete(now)
+        uow.accounts.save(account)
+        uow.tokens.revoke_all(account.id, now, "account deleted")
+        uow.codes.delete_of_account(account.id)
+        uow.mail.delete_to(email)
+        throttle.record_success()
+        uow.throttles.save(throttle)
+        _record_events(uow, account)
+        uow.commit()
+    return {"deleted": True}
+
+
+# ------------------------------------------------------------------------------- events
+
+
+def count_rejection(uow, settings: Settings, envelope: dict) -> bool:
+    """An appeal was rejected: count it against its author, exactly once per event.
+    Returns True if the author's trust was lowered."""
+    envelope, data = ev.parse_event(envelope, ev.APPEAL_STATE_CHANGED)
+    with uow:
+        if uow.already_processed(CONSUMER, envelope["id"]):
+            return False
+        lowered = False
+        author_id = data.get("author_id")
+        if data["state"] == "rejected" and author_id:
+            # Authors may be API keys or ids from before accounts existed: nothing to count.
+            account = uow.accounts.get(author_id, for_update=True)
+            if account is not None:
+                lowered = account.record_rejection(at=data["at"], appeal_id=data["appeal_id"],
+                                                   policy=settings.trust, by=data["by"])
+                uow.accounts.save(account)
+                _record_events(uow, account)
+        uow.mark_processed(CONSUMER, envelope["id"])
+        uow.commit()
+    return lowered
+
+
+# -------------------------------------------------------------------------- maintenance
+
+
+def restore_trust(uow, settings: Settings) -> int:
+    """Lift trust 0 back to 1 for accounts quiet long enough. Returns how many."""
+    with uow:
+        candidates = uow.accounts.ids_with_trust(0)
+    restored = 0
+    for account_id in candidates:
+        with uow:
+            account = uow.accounts.get(account_id, for_update=True)
+            if account is not None and account.restore_trust(_now(), settings.trust):
+                uow.accounts.save(account)
+                _record_events(uow, account)
+                uow.commit()
+                restored += 1
+    return restored
+
+
+def purge_expired(uow, keep_mail: timedelta = timedelta(days=7)) -> dict:
+    """Forget what can no longer matter: expired codes and refresh tokens, idle throttles,
+    delivered mail (it holds addresses)."""
+    now = _now()
+    with uow:
+        purged = {
+            "codes": uow.codes.purge_expired(now - timedelta(days=1)),
+            "refresh_tokens": uow.tokens.purge_expired(now),
+            "throttles": uow.throttles.purge_idle(now - timedelta(days=1)),
+            "mail": uow.mail.purge_finished(now - keep_mail),
+        }
+        uow.commit()
+    return purged
+
+
+def health(uow) -> dict:
+    with uow:
+        uow.session.execute(text("SELECT 1"))
+    return {"database": "ok"}
