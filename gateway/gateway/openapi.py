@@ -186,6 +186,7 @@ def openapi_document() -> dict:
         },
     )
     _account_paths(spec)
+    _workflow_paths(spec)
     return spec.to_dict()
 
 
@@ -283,6 +284,52 @@ def _account_paths(spec: APISpec) -> None:
             "revokeApiKey", "Revoke an API key (admin)", responses={"204": NO_CONTENT},
             secured=True)},
     }
+    _add_paths(spec, paths)
+
+
+def _workflow_paths(spec: APISpec) -> None:
+    """The executor workflow, triage, staff queues and taxonomy management."""
+    appeal = _ok("The appeal's assignment after the change.", {"type": "object"})
+    conflict = {"409": _problem("Not possible in the appeal's current state (named in `state`).")}
+    queue = _ok("Queue page: {items, next_cursor}.", {"type": "object"})
+    category = _ok("The category.", "Category")
+    paths = {
+        "/api/v1/appeals/{appeal_id}/take": {"post": _operation(
+            "takeAppeal", "Take the appeal into work (executor of the responsible body)",
+            responses={"200": appeal, **conflict}, secured=True)},
+        "/api/v1/appeals/{appeal_id}/resolve": {"post": _operation(
+            "resolveAppeal", "Report the work done (executor of the responsible body)",
+            schemas.Resolve, {"200": appeal, **conflict}, secured=True)},
+        "/api/v1/appeals/{appeal_id}/complexity": {"post": _operation(
+            "setComplexity", "Set the complexity class; the deadline is recomputed (dispatcher)",
+            schemas.ComplexityUpdate, {"200": appeal, **conflict}, secured=True)},
+        "/api/v1/appeals/{appeal_id}/reassign": {"post": _operation(
+            "reassignAppeal", "Send the appeal to another body (dispatcher)", schemas.Reassign,
+            {"200": appeal, **conflict}, secured=True)},
+        "/api/v1/appeals/{appeal_id}/extend": {"post": _operation(
+            "extendDeadline", "Extend the deadline with a reason (head of the body)",
+            schemas.Extension, {"200": appeal, **conflict}, secured=True)},
+        "/api/v1/bodies": {"get": _operation(
+            "listBodies", "Executor bodies", responses={"200": _ok("Bodies.", {"type": "object"})})},
+        "/api/v1/bodies/{body}/queue": {"get": _operation(
+            "bodyQueue", "A body's open appeals, overdue first", responses={"200": queue},
+            secured=True)},
+        "/api/v1/dispatcher/queue": {"get": _operation(
+            "dispatcherQueue", "Appeals no rule could route", responses={"200": queue},
+            secured=True)},
+        "/api/v1/categories": {"post": _operation(
+            "createCategory", "Add a category (admin)", schemas.CategoryInput,
+            {"201": category}, secured=True)},
+        "/api/v1/categories/{code}": {"patch": _operation(
+            "updateCategory", "Rename, move, retune or (de)activate a category (admin)",
+            schemas.CategoryInput, {"200": category}, secured=True)},
+    }
+    _add_paths(spec, paths)
+
+
+def _add_paths(spec: APISpec, paths: dict) -> None:
+    """Add path items, declaring each ``{name}`` in the path as a string path parameter.
+    apispec merges operations into an existing path item (GET /categories stays)."""
     for path, operations in paths.items():
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
         parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}

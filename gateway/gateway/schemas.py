@@ -365,3 +365,55 @@ class Account(ResponseSchema):
     verified = fields.Boolean(required=True)
     trust_level = fields.Integer()
     created_at = fields.DateTime()
+
+
+# --- executor workflow, triage, queues, taxonomy management -------------------------------
+
+
+class Resolve(RequestSchema):
+    comment = fields.String(required=True, validate=[validate.Length(1, 4000), not_blank])
+    photo_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500),
+                              metadata={"description": "Reference to an uploaded photo."})
+
+
+class ComplexityUpdate(RequestSchema):
+    complexity = fields.String(required=True, validate=validate.OneOf(COMPLEXITIES))
+
+
+class Reassign(RequestSchema):
+    body = fields.String(required=True, validate=validate.Length(1, 64))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
+
+
+class Extension(RequestSchema):
+    until = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=[validate.Length(3, 1000), not_blank])
+
+
+class QueueQuery(RequestSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    cursor = fields.String(validate=validate.Length(1, 1000))
+
+
+class CategoryFieldInput(RequestSchema):
+    name = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,62}$"))
+    type = fields.String(required=True, validate=validate.OneOf(("text", "number", "choice")))
+    required = fields.Boolean(load_default=False)
+    label = fields.Nested(LocalisedName, required=True)
+    choices = fields.List(fields.String(), load_default=None, allow_none=True)
+
+
+class CategoryInput(RequestSchema):
+    """A new category, or (with every field optional) a change to one."""
+
+    code = fields.String(validate=[validate.Length(1, 200), CATEGORY_CODE])
+    name = fields.Nested(LocalisedName)
+    parent = fields.String(allow_none=True, validate=CATEGORY_CODE)
+    level = fields.String(validate=validate.OneOf(CATEGORY_LEVELS))
+    body = fields.String(allow_none=True, validate=validate.Length(1, 64))
+    active = fields.Boolean()
+    deadline_hours = fields.Dict(keys=fields.String(validate=validate.OneOf(COMPLEXITIES)),
+                                 values=fields.Integer(validate=validate.Range(1, 10000)))
+    default_complexity = fields.String(validate=validate.OneOf(COMPLEXITIES))
+    emergency = fields.Boolean()
+    fields = fields.List(fields.Nested(CategoryFieldInput))

@@ -17,6 +17,12 @@ from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
 from gateway.schemas import (
     ApiKeyCreate,
+    CategoryInput,
+    ComplexityUpdate,
+    Extension,
+    QueueQuery,
+    Reassign,
+    Resolve,
     AppealCreate,
     AppealListQuery,
     CategoryListQuery,
@@ -72,6 +78,69 @@ class GatewayService:
         city's remit)."""
         payload = load(Reason(), read_json_object(request))
         return json_response(self.intake_rpc.reject_appeal(appeal_id, payload))
+
+    # --- executor workflow and triage (routing decides, intake records) --------------------
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/take")
+    def take_appeal(self, request, appeal_id):
+        """An executor of the responsible body takes the appeal into work (409 names the
+        current state when that is not possible)."""
+        return json_response(self.routing_rpc.take_appeal(appeal_id))
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/resolve")
+    def resolve_appeal(self, request, appeal_id):
+        """The executor reports the work done; the resident's confirmation closes it."""
+        payload = load(Resolve(), read_json_object(request))
+        return json_response(self.routing_rpc.resolve_appeal(appeal_id, payload))
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/complexity")
+    def set_complexity(self, request, appeal_id):
+        """A dispatcher sets the complexity class at triage; the deadline is recomputed."""
+        payload = load(ComplexityUpdate(), read_json_object(request))
+        return json_response(self.routing_rpc.set_complexity(appeal_id, payload))
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/reassign")
+    def reassign(self, request, appeal_id):
+        """A dispatcher sends the appeal to another body."""
+        payload = load(Reassign(), read_json_object(request))
+        return json_response(self.routing_rpc.reassign(appeal_id, payload))
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/extend")
+    def extend_deadline(self, request, appeal_id):
+        """The head of the responsible body extends the deadline, with a reason."""
+        payload = load(Extension(), read_json_object(request))
+        payload["until"] = payload["until"].isoformat()
+        return json_response(self.routing_rpc.extend_deadline(appeal_id, payload))
+
+    @http("GET", f"{API}/bodies")
+    def list_bodies(self, request):
+        """The executor bodies appeals are routed to."""
+        return json_response({"items": self.routing_rpc.list_bodies()})
+
+    @http("GET", f"{API}/bodies/<string:body>/queue")
+    def body_queue(self, request, body):
+        """A body's open appeals, overdue first, then by time left (its staff, dispatchers)."""
+        query = load_query(QueueQuery(), request.args)
+        return json_response(self.routing_rpc.body_queue(body, query))
+
+    @http("GET", f"{API}/dispatcher/queue")
+    def dispatcher_queue(self, request):
+        """Appeals no rule could route, waiting for a dispatcher."""
+        query = load_query(QueueQuery(), request.args)
+        return json_response(self.routing_rpc.dispatcher_queue(query))
+
+    @http("POST", f"{API}/categories")
+    def create_category(self, request):
+        """An administrator adds a category to the taxonomy."""
+        payload = load(CategoryInput(), read_json_object(request))
+        return json_response(self.routing_rpc.create_category(payload), status=201)
+
+    @http("PATCH", f"{API}/categories/<string:code>")
+    def update_category(self, request, code):
+        """An administrator renames, moves, retunes or (de)activates a category; categories
+        are never deleted."""
+        payload = load(CategoryInput(partial=True), read_json_object(request))
+        return json_response(self.routing_rpc.update_category(code, payload))
 
     # --- accounts --------------------------------------------------------------------------
 

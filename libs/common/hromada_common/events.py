@@ -19,6 +19,12 @@ APPEAL_SUBMITTED = "hromada.appeal.submitted.v1"
 APPEAL_ASSIGNED = "hromada.appeal.assigned.v1"
 APPEAL_STATE_CHANGED = "hromada.appeal.state_changed.v1"
 TAXONOMY_PUBLISHED = "hromada.taxonomy.published.v1"
+APPEAL_TAKEN = "hromada.appeal.taken.v1"
+APPEAL_RESOLVED = "hromada.appeal.resolved.v1"
+APPEAL_DEADLINE_CHANGED = "hromada.appeal.deadline_changed.v1"
+SLA_WARNING = "hromada.appeal.sla_warning.v1"
+SLA_BREACHED = "hromada.appeal.sla_breached.v1"
+APPEAL_ESCALATED = "hromada.appeal.escalated.v1"
 ACCOUNT_STATUS_CHANGED = "hromada.account.status_changed.v1"
 ACCOUNT_TRUST_CHANGED = "hromada.account.trust_changed.v1"
 ACCOUNT_DELETED = "hromada.account.deleted.v1"
@@ -123,6 +129,63 @@ class TaxonomyPublishedV1(StrictSchema):
     categories = fields.List(fields.Nested(CategoryContract), required=True)
 
 
+COMPLEXITY = validate.OneOf(["simple", "standard", "complex"])
+
+
+class AppealTakenV1(StrictSchema):
+    """The responsible body's executor took the appeal into work (``in_progress``)."""
+
+    appeal_id = fields.String(required=True)
+    body = fields.String(required=True)
+    by = fields.String(required=True, metadata={"description": "the executor's account id"})
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class AppealResolvedV1(StrictSchema):
+    """The executor reports the work done. Only the resident's confirmation closes it."""
+
+    appeal_id = fields.String(required=True)
+    body = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+    comment = fields.String(required=True)
+    photo_ref = fields.String(load_default=None, allow_none=True)
+
+
+class AppealDeadlineChangedV1(StrictSchema):
+    """The deadline moved: complexity set at triage, or an extension decided by the head."""
+
+    appeal_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["complexity", "extension", "reassignment", "rework"]))
+    complexity = fields.String(required=True, validate=COMPLEXITY)
+    due_at = fields.AwareDateTime(required=True, format="iso")
+    previous_due_at = fields.AwareDateTime(required=True, allow_none=True, format="iso")
+    reason = fields.String(required=True, allow_none=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class SlaEventV1(StrictSchema):
+    """A deadline fact about an appeal (not a state): warning at a share of the time, breach
+    at the deadline."""
+
+    appeal_id = fields.String(required=True)
+    body = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True, format="iso")
+    fired_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class AppealEscalatedV1(StrictSchema):
+    """The deadline was broken: the head of the responsible body is now answerable."""
+
+    appeal_id = fields.String(required=True)
+    body = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True, format="iso")
+    reason = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
 class AccountStatusChangedV1(StrictSchema):
     """A moderator blocked or unblocked an account (blocked accounts may only read)."""
 
@@ -154,6 +217,12 @@ SCHEMAS: dict[str, type[Schema]] = {
     APPEAL_ASSIGNED: AppealAssignedV1,
     APPEAL_STATE_CHANGED: AppealStateChangedV1,
     TAXONOMY_PUBLISHED: TaxonomyPublishedV1,
+    APPEAL_TAKEN: AppealTakenV1,
+    APPEAL_RESOLVED: AppealResolvedV1,
+    APPEAL_DEADLINE_CHANGED: AppealDeadlineChangedV1,
+    SLA_WARNING: SlaEventV1,
+    SLA_BREACHED: SlaEventV1,
+    APPEAL_ESCALATED: AppealEscalatedV1,
     ACCOUNT_STATUS_CHANGED: AccountStatusChangedV1,
     ACCOUNT_TRUST_CHANGED: AccountTrustChangedV1,
     ACCOUNT_DELETED: AccountDeletedV1,

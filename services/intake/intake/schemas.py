@@ -73,6 +73,7 @@ def appeal_view(appeal, with_history: bool = True, show_author: bool = False) ->
         "body": appeal.body,
         "due_at": _iso(appeal.due_at),
         "complexity": appeal.complexity,
+        "escalated": appeal.escalated,
         "created_at": _iso(appeal.created_at),
         "updated_at": _iso(appeal.updated_at),
         "version": appeal.version,

@@ -70,3 +70,19 @@ class IntakeService:
     @event_handler(ev.ACCOUNT_DELETED)
     def handle_account_deleted(self, envelope):
         handlers.anonymise_author(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_TAKEN)
+    def handle_appeal_taken(self, envelope):
+        handlers.apply_taken(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_RESOLVED)
+    def handle_appeal_resolved(self, envelope):
+        handlers.apply_resolved(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_DEADLINE_CHANGED)
+    def handle_appeal_deadline_changed(self, envelope):
+        handlers.apply_deadline_change(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_ESCALATED)
+    def handle_appeal_escalated(self, envelope):
+        handlers.apply_escalation(self.uow(), envelope)

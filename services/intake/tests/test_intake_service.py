@@ -330,3 +330,57 @@ def test_deleted_account_leaves_its_appeals_anonymised(with_taxonomy, signing_ke
     assert stored.get("author_id") is None
     assert stored["title"] == appeal["title"]
     assert {h["by"] for h in stored["history"]} == {"deleted-account"}
+
+
+def routing_event(event_type, appeal, **data):
+    now = datetime.now(timezone.utc)
+    return ev.make_event(event_type, {"appeal_id": appeal["id"], **data},
+                         source="/hromada/routing", subject=appeal["id"], actor="routing")
+
+
+def test_executor_takes_and_resolves_deadline_moves_and_escalation_is_recorded(
+        with_taxonomy, hromada_amqp_uri):
+    appeal = submit(with_taxonomy, valid_payload())
+    now = datetime.now(timezone.utc)
+    steps = [
+        ("handle_appeal_assigned", assigned_event(appeal)),
+        ("handle_appeal_deadline_changed", routing_event(
+            ev.APPEAL_DEADLINE_CHANGED, appeal, kind="complexity", complexity="complex",
+            due_at=now + timedelta(days=10), previous_due_at=now + timedelta(days=2),
+            reason=None, by="dispatcher-1", at=now)),
+        ("handle_appeal_taken", routing_event(ev.APPEAL_TAKEN, appeal, body="kyivavtodor",
+                                              by="executor-1", at=now)),
+        ("handle_appeal_escalated", routing_event(
+            ev.APPEAL_ESCALATED, appeal, body="kyivavtodor", due_at=now, reason="deadline broken",
+            at=now)),
+        ("handle_appeal_resolved", routing_event(
+            ev.APPEAL_RESOLVED, appeal, body="kyivavtodor", by="executor-1", at=now,
+            comment="Patched with hot asphalt", photo_ref=None)),
+    ]
+    for handler, event in steps:
+        with entrypoint_waiter(with_taxonomy, handler, timeout=10):
+            publish_events(hromada_amqp_uri, [event])
+    with entrypoint_hook(with_taxonomy, "get_appeal") as get_appeal:
+        stored = get_appeal(appeal["id"])
+    assert stored["state"] == "resolved" and stored["escalated"] is True
+    assert stored["complexity"] == "complex" and stored["version"] == 6
+    assert [h["state"] for h in stored["history"]] == [
+        "submitted", "assigned", "assigned", "in_progress", "in_progress", "resolved"]
+    assert stored["history"][-1]["note"] == "Patched with hot asphalt"
+    assert stored["history"][-1]["by"] == "executor-1"
+    assert "complexity" in stored["history"][2]["note"]
+
+
+def test_taken_before_assigned_waits_for_its_predecessor(with_taxonomy, hromada_amqp_uri):
+    appeal = submit(with_taxonomy, valid_payload())
+    now = datetime.now(timezone.utc)
+    taken = routing_event(ev.APPEAL_TAKEN, appeal, body="kyivavtodor", by="executor-1", at=now)
+    publish_events(hromada_amqp_uri, [taken])  # out of order: illegal now, retried later
+    with entrypoint_waiter(with_taxonomy, "handle_appeal_assigned", timeout=10):
+        publish_events(hromada_amqp_uri, [assigned_event(appeal)])
+
+    def in_progress():
+        with entrypoint_hook(with_taxonomy, "get_appeal") as get_appeal:
+            return get_appeal(appeal["id"])["state"] == "in_progress"
+
+    wait_until(in_progress, timeout=20, message="the retried taken event to apply")

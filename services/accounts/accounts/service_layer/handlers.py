@@ -183,18 +183,24 @@ def verify_email(uow, email, code) -> dict:
     return {"verified": True}
 
 
-def resend_verification(uow, email) -> dict:
-    """Mail a new verification code, at most once a minute. Same answer for any address."""
+def _mail_code_if(uow, email, purpose: CodePurpose, wanted) -> dict:
+    """Mail a new ``purpose`` code to the account at ``email`` when ``wanted(account)``, at
+    most once a minute. The answer is the same for any address: no account enumeration."""
     email = normalise_email(email)
     now = _now()
     with uow:
         account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
-        if account is not None and not account.verified:
-            current = uow.codes.current(account.id, CodePurpose.VERIFY_EMAIL)
+        if account is not None and wanted(account):
+            current = uow.codes.current(account.id, purpose)
             if current is None or current.may_resend(now):
-                _mail_code(uow, account, CodePurpose.VERIFY_EMAIL, now)
+                _mail_code(uow, account, purpose, now)
                 uow.commit()
     return {}
+
+
+def resend_verification(uow, email) -> dict:
+    """Mail a new verification code to an unverified account."""
+    return _mail_code_if(uow, email, CodePurpose.VERIFY_EMAIL, lambda account: not account.verified)
 
 
 # ------------------------------------------------------------------------------ sign-in
@@ -290,17 +296,9 @@ def revoke_refresh_token(uow, refresh_token) -> dict:
 
 
 def request_password_reset(uow, email) -> dict:
-    """Mail a reset code if the account exists (at most once a minute). Always ``{}``."""
-    email = normalise_email(email)
-    now = _now()
-    with uow:
-        account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
-        if account is not None and not account.is_deleted:
-            current = uow.codes.current(account.id, CodePurpose.RESET_PASSWORD)
-            if current is None or current.may_resend(now):
-                _mail_code(uow, account, CodePurpose.RESET_PASSWORD, now)
-                uow.commit()
-    return {}
+    """Mail a reset code if the account exists. Always ``{}``."""
+    return _mail_code_if(uow, email, CodePurpose.RESET_PASSWORD,
+                         lambda account: not account.is_deleted)
 
 
 def reset_password(uow, security: Security, email, code, new_password) -> dict:

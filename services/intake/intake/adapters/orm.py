@@ -36,6 +36,7 @@ class AppealRecord(Base):
     body: Mapped[str | None] = mapped_column(String(64), index=True)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     complexity: Mapped[str | None] = mapped_column(String(16))
+    escalated: Mapped[bool] = mapped_column(default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))

@@ -43,6 +43,7 @@ def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
         updated_at=_aware(record.updated_at), state=AppealState(record.state),
         version=record.version, extra_fields=record.extra_fields or {}, body=record.body,
         due_at=_aware(record.due_at), complexity=record.complexity,
+        escalated=bool(record.escalated),
     )
     if with_history:
         appeal.history = [
@@ -73,7 +74,7 @@ class AppealRepository:
             address=appeal.location.address, author_id=appeal.author_id, channel=appeal.channel,
             extra_fields=appeal.extra_fields, state=appeal.state.value, version=appeal.version,
             body=appeal.body, due_at=appeal.due_at, complexity=appeal.complexity,
-            created_at=appeal.created_at, updated_at=appeal.updated_at,
+            escalated=appeal.escalated, created_at=appeal.created_at, updated_at=appeal.updated_at,
             idempotency_key=idempotency_key, request_hash=request_hash,
         )
         record.history = [self._history_record(appeal.id, h) for h in appeal.history]
@@ -101,6 +102,7 @@ class AppealRepository:
         record.body = appeal.body
         record.due_at = appeal.due_at
         record.complexity = appeal.complexity
+        record.escalated = appeal.escalated
         record.updated_at = appeal.updated_at
         known = {h.version for h in record.history}
         for entry in appeal.history:

@@ -71,6 +71,7 @@ class Appeal:
     body: str | None = None
     due_at: datetime | None = None
     complexity: str | None = None
+    escalated: bool = False
     history: list[HistoryEntry] = field(default_factory=list)
     events: list = field(default_factory=list, repr=False, compare=False)
 
@@ -105,6 +106,33 @@ class Appeal:
         self.due_at = due_at
         self.complexity = complexity
 
+
+    def take(self, *, at: datetime, by: str, cause: str) -> None:
+        """The responsible body's executor took the appeal into work."""
+        self._move_to(AppealState.IN_PROGRESS, at=at, by=by, cause=cause)
+
+    def resolve(self, *, comment: str, at: datetime, by: str, cause: str) -> None:
+        """The executor reports the work done; only the resident's confirmation closes it."""
+        self._move_to(AppealState.RESOLVED, at=at, by=by, cause=cause, note=comment)
+
+    def change_deadline(self, *, due_at: datetime, complexity: str, note: str, at: datetime,
+                        by: str, cause: str) -> None:
+        """Routing moved the deadline (triage, extension, reassignment): not a new state, but
+        a change everyone can see in the history."""
+        self.due_at, self.complexity = due_at, complexity
+        self._record_same_state(at=at, by=by, cause=cause, note=note)
+
+    def escalate(self, *, reason: str, at: datetime, by: str, cause: str) -> None:
+        """The deadline was broken; the head of the body is now answerable."""
+        if self.escalated:
+            return
+        self.escalated = True
+        self._record_same_state(at=at, by=by, cause=cause, note=f"escalated: {reason}")
+
+    def _record_same_state(self, *, at: datetime, by: str, cause: str, note: str) -> None:
+        self.version += 1
+        self.updated_at = at
+        self.history.append(HistoryEntry(self.version, self.state, at, by, note, cause))
 
     def reject(self, *, reason: str, at: datetime, by: str) -> None:
         """A moderator found the appeal not constructive, spam or outside the city's remit."""

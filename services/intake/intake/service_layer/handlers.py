@@ -203,23 +203,60 @@ def anonymise_author(uow, envelope: dict) -> None:
         uow.commit()
 
 
-def apply_assignment(uow, envelope: dict) -> None:
-    """Routing assigned the appeal: move it to ``assigned`` exactly once."""
-    envelope, data = ev.parse_event(envelope, ev.APPEAL_ASSIGNED)
+def _apply(uow, envelope: dict, event_type: str, change) -> None:
+    """Apply one routing decision to the appeal exactly once: parse, skip if processed,
+    lock the appeal, let ``change(appeal, data, envelope)`` move it, save, record, commit.
+
+    An event that arrives before the one it follows (say ``taken`` before ``assigned``) breaks
+    the lifecycle here, is retried after a delay, and applies once its predecessor has.
+    """
+    envelope, data = ev.parse_event(envelope, event_type)
     with uow:
         if uow.already_processed(CONSUMER, envelope["id"]):
             return
         appeal = uow.appeals.get(data["appeal_id"], for_update=True)
         if appeal is None:
-            # The submission's own transaction committed before its event left, so an
-            # assignment for an unknown appeal is a contract breach, not a race.
-            raise ev.InvalidEvent(f"assignment for unknown appeal {data['appeal_id']}")
-        appeal.assign(body=data["body"], due_at=data["due_at"], complexity=data["complexity"],
-                      at=data["assigned_at"], by=envelope["actor"], cause=envelope["id"])
+            # The submission commits before its event leaves, so no routing decision can
+            # precede its appeal: this is a contract breach, not a race. Dead-letter it.
+            raise ev.InvalidEvent(f"{event_type} for unknown appeal {data['appeal_id']}")
+        change(appeal, data, envelope)
         uow.appeals.save(appeal)
         _record_events(uow, appeal)
         uow.mark_processed(CONSUMER, envelope["id"])
         uow.commit()
+
+
+def apply_taken(uow, envelope: dict) -> None:
+    _apply(uow, envelope, ev.APPEAL_TAKEN, lambda appeal, data, env: appeal.take(
+        at=data["at"], by=data["by"], cause=env["id"]))
+
+
+def apply_resolved(uow, envelope: dict) -> None:
+    _apply(uow, envelope, ev.APPEAL_RESOLVED, lambda appeal, data, env: appeal.resolve(
+        comment=data["comment"], at=data["at"], by=data["by"], cause=env["id"]))
+
+
+def apply_deadline_change(uow, envelope: dict) -> None:
+    def change(appeal, data, env):
+        note = f"deadline ({data['kind']}): {data['due_at'].isoformat()}, {data['complexity']}"
+        if data["reason"]:
+            note += f"; {data['reason']}"
+        appeal.change_deadline(due_at=data["due_at"], complexity=data["complexity"], note=note,
+                               at=data["at"], by=data["by"], cause=env["id"])
+
+    _apply(uow, envelope, ev.APPEAL_DEADLINE_CHANGED, change)
+
+
+def apply_escalation(uow, envelope: dict) -> None:
+    _apply(uow, envelope, ev.APPEAL_ESCALATED, lambda appeal, data, env: appeal.escalate(
+        reason=data["reason"], at=data["at"], by=env["actor"], cause=env["id"]))
+
+
+def apply_assignment(uow, envelope: dict) -> None:
+    """Routing assigned (or reassigned) the appeal to a body with a deadline."""
+    _apply(uow, envelope, ev.APPEAL_ASSIGNED, lambda appeal, data, env: appeal.assign(
+        body=data["body"], due_at=data["due_at"], complexity=data["complexity"],
+        at=data["assigned_at"], by=env["actor"], cause=env["id"]))
 
 
 def replace_taxonomy(uow, envelope: dict) -> bool:
