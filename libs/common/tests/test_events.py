@@ -153,3 +153,26 @@ def test_every_registered_type_is_versioned_and_named_as_a_fact():
     for event_type, schema in ev.SCHEMAS.items():
         assert re.fullmatch(r"hromada\.[a-z_]+\.[a-z_]+\.v[1-9][0-9]*", event_type), event_type
         assert issubclass(schema, ev.StrictSchema), event_type
+
+
+def test_make_events_builds_a_burst_each_serialised_and_rejects_a_bad_one():
+    from datetime import datetime, timezone
+
+    import pytest
+
+    from hromada_common import events as ev
+
+    now = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)
+    items = [({"appeal_id": f"a-{i}", "body": "kyivavtodor", "due_at": now, "fired_at": now},
+              f"a-{i}") for i in range(3)]
+    envelopes = ev.make_events(ev.SLA_BREACHED, items, source="/hromada/routing")
+    assert [e["subject"] for e in envelopes] == ["a-0", "a-1", "a-2"]
+    assert len({e["id"] for e in envelopes}) == 3
+    assert all(ev.parse_event(e)[1]["due_at"] == now for e in envelopes)
+    bad = items + [({"appeal_id": "a-9", "body": "b", "due_at": "not a date", "fired_at": now,
+                     }, "a-9")]
+    with pytest.raises(ev.InvalidEvent):
+        ev.make_events(ev.SLA_BREACHED, bad, source="/hromada/routing")
+    with pytest.raises(ev.InvalidEvent):
+        ev.make_events(ev.SLA_BREACHED, items + [({**items[0][0], "extra": 1}, "x")],
+                       source="/hromada/routing")

@@ -6,13 +6,16 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from hromada_common import events as ev
+from hromada_common.caller import CallerProvider
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
 
 from .adapters.orm import Base, inbox, outbox
+from .adapters.routing_data import load_settings
 from .adapters.taxonomy_file import load_taxonomy_file
+from .adapters.timer_runner import SlaTimerRunner
 from .adapters.uow import RoutingUnitOfWork
 from .domain.deadlines import WorkingCalendar
-from .service_layer import handlers
+from .service_layer import handlers, taxonomy_admin, workflow
 
 taxonomy_cache = handlers.TaxonomyCache()
 
@@ -22,6 +25,8 @@ class RoutingService:
 
     uow = UnitOfWorkProvider(RoutingUnitOfWork, outbox, inbox, metadata=Base.metadata)
     config = Config()
+    caller = CallerProvider()
+    sla_timers = SlaTimerRunner()
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -30,6 +35,11 @@ class RoutingService:
     @property
     def fallback_body(self) -> str:
         return self.config.get("FALLBACK_BODY", "dispatch_1551")
+
+    @property
+    def settings(self) -> workflow.RoutingSettings:
+        """Calendars, districts, rules and policies (data files read once per process)."""
+        return load_settings(self.config)
 
     @timer(interval=3600, eager=True)
     def publish_taxonomy(self):
@@ -41,7 +51,86 @@ class RoutingService:
 
     @event_handler(ev.APPEAL_SUBMITTED)
     def handle_appeal_submitted(self, envelope):
-        handlers.assign(self.uow(), envelope, taxonomy_cache, self.calendar, self.fallback_body)
+        settings = self.settings
+        handlers.assign(self.uow(), envelope, taxonomy_cache, settings.calendars,
+                        settings.fallback_body, settings.districts, settings.rules)
+
+    @event_handler(ev.APPEAL_STATE_CHANGED)
+    def handle_appeal_state_changed(self, envelope):
+        workflow.apply_state_change(self.uow(), envelope, taxonomy_cache, self.settings)
+
+    # --- the executor's workflow -------------------------------------------------------------
+
+    @rpc
+    def take_appeal(self, appeal_id):
+        """An executor (or the head) of the responsible body takes the appeal into work.
+        Raises NotFound, Forbidden (another body), Conflict (state in ``extra``)."""
+        return workflow.take_appeal(self.uow(), appeal_id, self.caller.identity())
+
+    @rpc
+    def resolve_appeal(self, appeal_id, payload):
+        """The executor reports the work done: ``{comment, photo_ref?}``. Raises
+        InvalidInput, NotFound, Forbidden, Conflict."""
+        return workflow.resolve_appeal(self.uow(), appeal_id, payload, self.caller.identity())
+
+    # --- triage and deadlines ------------------------------------------------------------------
+
+    @rpc
+    def set_complexity(self, appeal_id, payload):
+        """Dispatchers: ``{complexity}``; the deadline is recomputed. Raises InvalidInput,
+        Forbidden, NotFound, Conflict."""
+        return workflow.set_complexity(self.uow(), appeal_id, payload, self.caller.identity(),
+                                       taxonomy_cache, self.settings)
+
+    @rpc
+    def extend_deadline(self, appeal_id, payload):
+        """The head of the responsible body: ``{until, reason}``, later than the current
+        deadline. Raises InvalidInput, Forbidden, NotFound, Conflict."""
+        return workflow.extend_deadline(self.uow(), appeal_id, payload, self.caller.identity())
+
+    @rpc
+    def reassign(self, appeal_id, payload):
+        """Dispatchers: ``{body, reason}``. Raises InvalidInput, Forbidden, NotFound, Conflict."""
+        return workflow.reassign(self.uow(), appeal_id, payload, self.caller.identity(),
+                                 taxonomy_cache, self.settings)
+
+    @rpc
+    def get_assignment(self, appeal_id):
+        """Staff: one assignment with its audited history. Raises NotFound, Forbidden."""
+        return workflow.get_assignment(self.uow(), appeal_id, self.caller.identity())
+
+    # --- queues ------------------------------------------------------------------------------
+
+    @rpc
+    def body_queue(self, body, params=None):
+        """A body's unfinished appeals, overdue first then by due time; ``{limit, cursor}``."""
+        return workflow.body_queue(self.uow(), body, params, self.caller.identity(),
+                                   taxonomy_cache)
+
+    @rpc
+    def dispatcher_queue(self, params=None):
+        """Appeals waiting at the dispatch centre (no rule covered them); ``{limit, cursor}``."""
+        return workflow.dispatcher_queue(self.uow(), params, self.caller.identity(),
+                                         self.settings)
+
+    # --- taxonomy ----------------------------------------------------------------------------
+
+    @rpc
+    def list_bodies(self):
+        """Every executor body (public)."""
+        return workflow.list_bodies(self.uow(), taxonomy_cache)
+
+    @rpc
+    def create_category(self, payload):
+        """Administrators: add a domain, category or leaf; publishes the new taxonomy."""
+        return taxonomy_admin.create_category(self.uow(), payload, self.caller.identity())
+
+    @rpc
+    def update_category(self, code, payload):
+        """Administrators: rename, move, change body/deadlines/fields, (de)activate. There is
+        no delete: appeals keep their category codes."""
+        return taxonomy_admin.update_category(self.uow(), code, payload,
+                                              self.caller.identity())
 
     @rpc
     def list_categories(self, include_inactive=False):

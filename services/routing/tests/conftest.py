@@ -42,9 +42,9 @@ def amqp_uri(make_amqp_uri):
 
 
 @pytest.fixture
-def routing_config(amqp_uri, routing_db):
+def routing_config(amqp_uri, routing_db, signing_keys):
     return service_config(amqp_uri, routing_db, FALLBACK_BODY="dispatch_1551",
-                          CITY_TIMEZONE="Europe/Kyiv")
+                          CITY_TIMEZONE="Europe/Kyiv", **signing_keys.config)
 
 
 @pytest.fixture

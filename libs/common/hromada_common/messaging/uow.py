@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.schema import Table
 
-from ..events import make_event
+from ..events import make_event, make_events
 
 
 class SqlAlchemyUnitOfWork:
@@ -64,6 +64,13 @@ class SqlAlchemyUnitOfWork:
         )
         self._pending_events.append(envelope)
         return envelope
+
+    def record_events(self, event_type: str, items: list[tuple[dict, str | None]],
+                      actor: str | None = None) -> list[dict]:
+        """Queue many events of one type at once (see ``events.make_events``)."""
+        envelopes = make_events(event_type, items, source=self.source, actor=actor or self.actor)
+        self._pending_events.extend(envelopes)
+        return envelopes
 
     def already_processed(self, consumer: str, event_id: str) -> bool:
         found = self.session.execute(

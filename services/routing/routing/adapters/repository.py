@@ -3,12 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.assignment import Assignment
 from ..domain.taxonomy import Body, Category, Taxonomy
-from .orm import AssignmentRecord, BodyRecord, CategoryRecord, TaxonomyMeta
+from .orm import (
+    AssignmentAuditRecord,
+    AssignmentRecord,
+    BodyRecord,
+    CategoryRecord,
+    TaxonomyAuditRecord,
+    TaxonomyMeta,
+)
 
 
 class TaxonomyRepository:
@@ -47,6 +54,39 @@ class TaxonomyRepository:
             )
         return taxonomy
 
+    def next_version(self) -> int:
+        """Lock the taxonomy's version row and move it on: concurrent administrators' changes
+        apply one after the other, each under its own version."""
+        meta = self.session.execute(
+            select(TaxonomyMeta).where(TaxonomyMeta.id == 1).with_for_update()).scalar_one()
+        meta.version += 1
+        return meta.version
+
+    def put_category(self, c: Category) -> None:
+        """Insert or update one category row (never delete: appeals keep their codes)."""
+        record = self.session.get(CategoryRecord, c.code)
+        if record is None:
+            position = self.session.execute(
+                select(func.coalesce(func.max(CategoryRecord.position), -1))).scalar_one() + 1
+            record = CategoryRecord(code=c.code, position=position)
+            self.session.add(record)
+        record.parent, record.level = c.parent, c.level
+        record.name_uk, record.name_en = c.name_uk, c.name_en
+        record.body, record.active = c.body, c.active
+        record.default_complexity, record.deadline_hours = c.default_complexity, c.deadline_hours
+        record.emergency, record.fields = c.emergency, list(c.fields)
+
+    def audit(self, *, code: str, action: str, by: str, at: datetime, version: int,
+              before: dict | None, after: dict | None) -> None:
+        self.session.add(TaxonomyAuditRecord(code=code, action=action, by=by, at=at,
+                                             taxonomy_version=version, before=before,
+                                             after=after))
+
+    def history(self, code: str) -> list[TaxonomyAuditRecord]:
+        query = (select(TaxonomyAuditRecord).where(TaxonomyAuditRecord.code == code)
+                 .order_by(TaxonomyAuditRecord.id))
+        return list(self.session.execute(query).scalars())
+
 
 class AssignmentRepository:
     def __init__(self, session: Session):
@@ -59,5 +99,65 @@ class AssignmentRepository:
         self.session.add(AssignmentRecord(
             appeal_id=a.appeal_id, appeal_version=a.appeal_version, category=a.category,
             body=a.body, complexity=a.complexity, due_at=a.due_at, assigned_at=a.assigned_at,
-            rule=a.rule,
+            rule=a.rule, district=a.district, state=a.state,
+            clock_started_at=a.clock_started_at, finished_at=a.finished_at,
+            taken_by=a.taken_by, escalated=a.escalated,
         ))
+        self._audit(a)
+
+    def load(self, appeal_id: str, for_update: bool = False) -> Assignment | None:
+        """The assignment as a domain object; ``for_update`` locks its row until commit."""
+        query = select(AssignmentRecord).where(AssignmentRecord.appeal_id == appeal_id)
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.execute(query).scalar_one_or_none()
+        return _assignment(record) if record is not None else None
+
+    def save(self, a: Assignment) -> None:
+        """Write back a loaded assignment and audit the changes it recorded."""
+        record = self.session.get(AssignmentRecord, a.appeal_id)
+        for name in _MUTABLE:
+            setattr(record, name, getattr(a, name))
+        self._audit(a)
+
+    def _audit(self, a: Assignment) -> None:
+        self.session.add_all(
+            AssignmentAuditRecord(appeal_id=a.appeal_id, action=c.action, by=c.by, at=c.at,
+                                  reason=c.reason, before=c.before, after=c.after)
+            for c in a.changes
+        )
+        a.changes.clear()
+
+    def history(self, appeal_id: str) -> list[AssignmentAuditRecord]:
+        query = (select(AssignmentAuditRecord)
+                 .where(AssignmentAuditRecord.appeal_id == appeal_id)
+                 .order_by(AssignmentAuditRecord.id))
+        return list(self.session.execute(query).scalars())
+
+    def open_queue(self, *, bodies: list[str], limit: int,
+                   after: tuple[datetime, str] | None = None) -> list[Assignment]:
+        """Unfinished assignments of the bodies by due time (overdue first, since they are
+        due earliest), keyset-paginated on (due_at, appeal_id)."""
+        query = select(AssignmentRecord).where(AssignmentRecord.body.in_(bodies),
+                                               AssignmentRecord.finished_at.is_(None))
+        if after is not None:
+            due_at, appeal_id = after
+            query = query.where(or_(
+                AssignmentRecord.due_at > due_at,
+                and_(AssignmentRecord.due_at == due_at, AssignmentRecord.appeal_id > appeal_id)))
+        query = query.order_by(AssignmentRecord.due_at, AssignmentRecord.appeal_id).limit(limit)
+        return [_assignment(r) for r in self.session.execute(query).scalars()]
+
+
+_MUTABLE = ("appeal_version", "body", "complexity", "due_at", "assigned_at", "rule", "district",
+            "state", "clock_started_at", "finished_at", "taken_by", "escalated")
+
+
+def _assignment(r: AssignmentRecord) -> Assignment:
+    return Assignment(
+        appeal_id=r.appeal_id, appeal_version=r.appeal_version, category=r.category,
+        body=r.body, complexity=r.complexity, due_at=r.due_at, assigned_at=r.assigned_at,
+        rule=r.rule, district=r.district, state=r.state or "assigned",
+        clock_started_at=r.clock_started_at, finished_at=r.finished_at, taken_by=r.taken_by,
+        escalated=bool(r.escalated),
+    )

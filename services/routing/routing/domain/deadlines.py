@@ -33,7 +33,9 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 for begin, end in self.periods:
                     period_start = datetime.combine(day, begin, zone)
-                    period_end = datetime.combine(day, end, zone)
+                    # An end of 00:00 is the following midnight ("24:00").
+                    period_end = datetime.combine(
+                        day + timedelta(days=1) if end == time(0) else day, end, zone)
                     if period_end <= local:
                         continue
                     effective_start = max(period_start, local)
@@ -43,6 +45,17 @@ class WorkingCalendar:
                     remaining -= available
             day += timedelta(days=1)
         raise ValueError("deadline beyond ten years of working time")
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """The working calendar of each body, and the city's default for bodies without one."""
+
+    default: WorkingCalendar = field(default_factory=WorkingCalendar)
+    by_body: dict[str, WorkingCalendar] = field(default_factory=dict)
+
+    def for_body(self, body: str) -> WorkingCalendar:
+        return self.by_body.get(body, self.default)
 
 
 def deadline_for(category, complexity: str, calendar: WorkingCalendar, start: datetime) -> datetime:

@@ -97,3 +97,43 @@ def _leaf(raw: dict, parent: str, taxonomy: Taxonomy) -> Category:
     return Category(code, raw["name"]["uk"], raw["name"]["en"], "leaf", parent, raw["body"],
                     bool(raw.get("active", True)), default_complexity, hours,
                     bool(raw.get("emergency", False)), fields)
+
+
+PARENT_LEVEL = {"domain": None, "category": "domain", "leaf": "category"}
+"""The level a category's parent must have."""
+
+
+def category_errors(c: Category, taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """What is wrong with ``c`` as a member of ``taxonomy`` (empty when it fits), field by
+    field. Codes are permanent: appeals keep them, so a moved category keeps its code."""
+    errors: dict[str, list[str]] = {}
+    wanted = PARENT_LEVEL[c.level]
+    if wanted is None:
+        if c.parent is not None:
+            errors["parent"] = ["a domain has no parent"]
+    else:
+        parent = taxonomy.categories.get(c.parent) if c.parent else None
+        if parent is None:
+            errors["parent"] = [f"a {c.level} needs an existing {wanted} as its parent"]
+        elif parent.level != wanted:
+            errors["parent"] = [f"{c.parent} is a {parent.level}; a {c.level}'s parent must "
+                                f"be a {wanted}"]
+    if c.is_leaf:
+        if not c.body:
+            errors["body"] = ["a leaf needs its responsible body"]
+        elif c.body not in taxonomy.bodies:
+            errors["body"] = [f"no body {c.body}"]
+        hours = c.deadline_hours or {}
+        if set(hours) != set(COMPLEXITIES):
+            errors["deadline_hours"] = [f"a leaf needs hours for {', '.join(COMPLEXITIES)}"]
+        elif not 0 < hours["simple"] <= hours["standard"] <= hours["complex"]:
+            errors["deadline_hours"] = ["deadlines must grow from simple to complex"]
+        if c.default_complexity not in COMPLEXITIES:
+            errors["default_complexity"] = [f"must be one of {', '.join(COMPLEXITIES)}"]
+    else:
+        for name, value in (("body", c.body), ("deadline_hours", c.deadline_hours),
+                            ("default_complexity", c.default_complexity),
+                            ("fields", c.fields or None), ("emergency", c.emergency or None)):
+            if value is not None:
+                errors[name] = ["only a leaf has this"]
+    return errors

@@ -8,8 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from hromada_common import events as ev
 
 from ..domain.assignment import assign_appeal
-from ..domain.deadlines import WorkingCalendar
+from ..domain.deadlines import Calendars, WorkingCalendar
+from ..domain.districts import district_at
 from ..domain.taxonomy import Category, Taxonomy
+from . import sla
 
 CONSUMER = "routing"
 
@@ -81,20 +83,24 @@ def publish_taxonomy(uow) -> int:
     return taxonomy.version
 
 
-def assign(uow, envelope: dict, cache: TaxonomyCache, calendar: WorkingCalendar,
-           fallback_body: str) -> None:
-    """An appeal was submitted: assign it to its body with a deadline, exactly once."""
+def assign(uow, envelope: dict, cache: TaxonomyCache, calendar: WorkingCalendar | Calendars,
+           fallback_body: str, districts=(), rules=()) -> None:
+    """An appeal was submitted: assign it to its body with a deadline, exactly once. The
+    body comes from the routing rules for its category and district (see domain/rules.py)."""
     envelope, data = ev.parse_event(envelope, ev.APPEAL_SUBMITTED)
     with uow:
         if uow.already_processed(CONSUMER, envelope["id"]):
             return
         if uow.assignments.get(data["appeal_id"]) is None:
+            district = district_at(districts, data["location"]["lat"], data["location"]["lon"])
             assignment = assign_appeal(
                 appeal_id=data["appeal_id"], appeal_version=data["appeal_version"],
                 category_code=data["category"], taxonomy=cache.get(uow), calendar=calendar,
                 now=_now(), fallback_body=fallback_body,
+                district=district.code if district else None, rules=rules,
             )
             uow.assignments.add(assignment)
+            sla.on_assignment_changed(uow, assignment)
             uow.record_event(ev.APPEAL_ASSIGNED, {
                 "appeal_id": assignment.appeal_id, "appeal_version": assignment.appeal_version,
                 "category": assignment.category, "body": assignment.body,
