@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import sys
 import tempfile
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from infra import (DEFAULT_AMQP_URI, DEFAULT_POSTGRES, ROOT, bench_platform, create_databases,
                    drop_databases, run_label, throwaway_vhost)
-from load import AssignedListener, appeal_payload, closed_loop, open_loop
+from load import AssignedListener, closed_loop, open_loop
 from profiling import CpuMeter, start_py_spy, summarise_collapsed
 from report import fmt, latency_summary, table
 

@@ -71,3 +71,17 @@ def validation_fields(messages) -> dict:
 
     walk("", messages)
     return flat
+
+
+def load_or_invalid(schema, payload):
+    """``schema.load(payload)`` for a service's RPC input, raising :class:`InvalidInput` that
+    names every field at fault (services re-validate what the gateway already checked)."""
+    from marshmallow import ValidationError
+
+    if not isinstance(payload, dict):
+        raise InvalidInput("the request must be a JSON object", {"_schema": ["not an object"]})
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        fields = validation_fields(exc.messages)
+        raise InvalidInput("the request has invalid fields: " + ", ".join(sorted(fields)), fields)

@@ -65,7 +65,6 @@ def intake_container(container_factory, intake_config, hromada_amqp_uri):
 @pytest.fixture
 def with_taxonomy(intake_container, hromada_amqp_uri):
     """The intake container, after it has applied a taxonomy published by 'routing'."""
-    from hromada_common.testing.helpers import wait_until
     from nameko.testing.services import entrypoint_waiter
 
     with entrypoint_waiter(intake_container, "handle_taxonomy_published", timeout=10):

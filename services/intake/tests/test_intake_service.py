@@ -333,7 +333,6 @@ def test_deleted_account_leaves_its_appeals_anonymised(with_taxonomy, signing_ke
 
 
 def routing_event(event_type, appeal, **data):
-    now = datetime.now(timezone.utc)
     return ev.make_event(event_type, {"appeal_id": appeal["id"], **data},
                          source="/hromada/routing", subject=appeal["id"], actor="routing")
 

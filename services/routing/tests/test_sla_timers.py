@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
 
 from hromada_common import events as ev
-from hromada_common.testing.helpers import publish_events, wait_until
+from hromada_common.testing.helpers import publish_events
 from routing.adapters.orm import AssignmentRecord, SlaTimerRecord, inbox, outbox
 from routing.adapters.timer_runner import SlaTimerRunner
 from routing.adapters.uow import RoutingUnitOfWork

@@ -16,7 +16,6 @@ import traceback
 from collections import Counter
 from datetime import timedelta
 
-from kombu import Queue
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider

@@ -6,11 +6,10 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-from marshmallow import ValidationError
 
 from hromada_common import events as ev
 from hromada_common.auth import Identity, Unauthenticated
-from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, validation_fields
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, load_or_invalid
 from hromada_common.lifecycle import AppealState, IllegalTransition
 
 from ..domain.model import (
@@ -34,16 +33,6 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _load(schema, payload):
-    if not isinstance(payload, dict):
-        raise InvalidInput("the request must be a JSON object", {"_schema": ["not an object"]})
-    try:
-        return schema.load(payload)
-    except ValidationError as exc:
-        fields = validation_fields(exc.messages)
-        raise InvalidInput("the request has invalid fields: " + ", ".join(sorted(fields)), fields)
-
-
 def request_hash(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -60,7 +49,7 @@ def submit_appeal(uow, payload: dict, bounds: CityBounds, identity: Identity | N
     InvalidInput naming every field at fault, Unauthenticated or Forbidden."""
     if identity is None:
         raise Unauthenticated("sign in to file an appeal")
-    data = _load(SubmitAppealIn(), payload)
+    data = load_or_invalid(SubmitAppealIn(), payload)
     data["author_id"] = identity.account_id
     if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters",
@@ -142,7 +131,7 @@ def get_appeal(uow, appeal_id: str, identity: Identity | None = None) -> dict:
 
 
 def list_appeals(uow, filters: dict, identity: Identity | None = None) -> dict:
-    data = _load(ListFiltersIn(), filters or {})
+    data = load_or_invalid(ListFiltersIn(), filters or {})
     if data.pop("mine"):
         if identity is None:
             raise Unauthenticated("sign in to list your own appeals")
@@ -165,7 +154,7 @@ def reject_appeal(uow, appeal_id: str, payload: dict, identity: Identity | None)
     if identity is None:
         raise Unauthenticated("sign in to moderate")
     identity.require_role("dispatcher", "admin").require_active()
-    data = _load(RejectIn(), payload)
+    data = load_or_invalid(RejectIn(), payload)
     with uow:
         appeal = uow.appeals.get(str(appeal_id), for_update=True)
         if appeal is None:

@@ -8,12 +8,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 from hromada_common.auth import Identity, Unauthenticated
-from hromada_common.errors import InvalidInput, NotFound
+from hromada_common.errors import InvalidInput, NotFound, load_or_invalid
 
 from ..domain.taxonomy import Category, category_errors
 from ..schemas import CategoryIn, CategoryUpdateIn
 from .handlers import _record_taxonomy_published, category_view
-from .workflow import _load
 
 
 def _admin(identity: Identity | None) -> Identity:
@@ -51,7 +50,7 @@ def _commit_change(uow, category: Category, action: str, by: str,
 def create_category(uow, payload, identity: Identity | None) -> dict:
     """Add a domain, category or leaf. Raises InvalidInput naming every field at fault."""
     identity = _admin(identity)
-    data = _load(CategoryIn(), payload)
+    data = load_or_invalid(CategoryIn(), payload)
     leaf = data["level"] == "leaf"
     category = Category(
         code=data["code"], name_uk=data["name"]["uk"], name_en=data["name"]["en"],
@@ -75,7 +74,7 @@ def update_category(uow, code: str, payload, identity: Identity | None) -> dict:
     """Rename, move under another parent of the right level, change the body, deadlines or
     fields, deactivate or activate. Only the keys given change."""
     identity = _admin(identity)
-    data = _load(CategoryUpdateIn(), payload)
+    data = load_or_invalid(CategoryUpdateIn(), payload)
     with uow:
         taxonomy = uow.taxonomy.load()
         current = taxonomy.categories.get(str(code))

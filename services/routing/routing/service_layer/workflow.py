@@ -8,11 +8,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from marshmallow import ValidationError
 
 from hromada_common import events as ev
 from hromada_common.auth import Identity, Unauthenticated
-from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, validation_fields
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, load_or_invalid
 from hromada_common.lifecycle import AppealState, IllegalTransition
 
 from ..domain.assignment import Assignment, DeadlineError
@@ -39,16 +38,6 @@ class RoutingSettings:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _load(schema, payload):
-    if not isinstance(payload, dict):
-        raise InvalidInput("the request must be a JSON object", {"_schema": ["not an object"]})
-    try:
-        return schema.load(payload)
-    except ValidationError as exc:
-        fields = validation_fields(exc.messages)
-        raise InvalidInput("the request has invalid fields: " + ", ".join(sorted(fields)), fields)
 
 
 def _signed_in(identity: Identity | None, active: bool = True) -> Identity:
@@ -125,7 +114,7 @@ def take_appeal(uow, appeal_id, identity: Identity | None) -> dict:
 def resolve_appeal(uow, appeal_id, payload, identity: Identity | None) -> dict:
     """The executor reports the work done. Only the resident's confirmation closes it."""
     identity = _signed_in(identity)
-    data = _load(ResolveIn(), payload)
+    data = load_or_invalid(ResolveIn(), payload)
     now = _now()
     with uow:
         a = _load_assignment(uow, appeal_id)
@@ -150,7 +139,7 @@ def set_complexity(uow, appeal_id, payload, identity: Identity | None, cache: Ta
     """A dispatcher sets the complexity class at triage; the deadline is recomputed from the
     moment the clock started, in the body's calendar."""
     identity = _signed_in(identity).require_role("dispatcher", "admin")
-    data = _load(ComplexityIn(), payload)
+    data = load_or_invalid(ComplexityIn(), payload)
     now = _now()
     with uow:
         a = _load_assignment(uow, appeal_id)
@@ -169,7 +158,7 @@ def extend_deadline(uow, appeal_id, payload, identity: Identity | None) -> dict:
     """The head of the responsible body (or an administrator) extends the deadline, with a
     reason. The decision is audited and published."""
     identity = _signed_in(identity)
-    data = _load(ExtendIn(), payload)
+    data = load_or_invalid(ExtendIn(), payload)
     now = _now()
     with uow:
         a = _load_assignment(uow, appeal_id)
@@ -193,7 +182,7 @@ def reassign(uow, appeal_id, payload, identity: Identity | None, cache: Taxonomy
     """A dispatcher hands the appeal to another body. The clock restarts only if the city's
     rule (REASSIGN_RESTARTS_CLOCK) says so."""
     identity = _signed_in(identity).require_role("dispatcher", "admin")
-    data = _load(ReassignIn(), payload)
+    data = load_or_invalid(ReassignIn(), payload)
     now = _now()
     with uow:
         taxonomy = cache.get(uow)
@@ -257,7 +246,7 @@ def _encode_cursor(a: Assignment) -> str:
 
 
 def _queue(uow, bodies: list[str], params) -> dict:
-    data = _load(QueueParamsIn(), params or {})
+    data = load_or_invalid(QueueParamsIn(), params or {})
     now = _now()
     with uow:
         page = uow.assignments.open_queue(bodies=bodies, limit=data["limit"] + 1,
