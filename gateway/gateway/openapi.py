@@ -187,6 +187,7 @@ def openapi_document() -> dict:
     )
     _account_paths(spec)
     _workflow_paths(spec)
+    _feedback_paths(spec)
     return spec.to_dict()
 
 
@@ -335,3 +336,48 @@ def _add_paths(spec: APISpec, paths: dict) -> None:
         parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                       for name in names]
         spec.path(path=path, operations=operations, parameters=parameters or None)
+
+
+def _feedback_paths(spec: APISpec) -> None:
+    """The resident's answer, the discussion, portal feedback, notifications, statistics."""
+    done = _ok("Recorded.", {"type": "object"})
+    conflict = {"409": _problem("Not possible in the appeal's current state (named in `state`).")}
+    listing = _ok("Items.", {"type": "object"})
+    _add_paths(spec, {
+        "/api/v1/appeals/{appeal_id}/confirm": {"post": _operation(
+            "confirmAppeal", "Confirm the resolution with a rating (the author only)",
+            schemas.Confirm, {"200": done, **conflict}, secured=True)},
+        "/api/v1/appeals/{appeal_id}/rework": {"post": _operation(
+            "requestRework", "Send the resolved appeal back for rework (the author only)",
+            schemas.Rework, {"200": done, **conflict}, secured=True)},
+        "/api/v1/appeals/{appeal_id}/archive": {"post": _operation(
+            "archiveAppeal", "Archive an unanswered resolved appeal (staff)", schemas.Reason,
+            {"200": done, **conflict}, secured=True)},
+        "/api/v1/appeals/{appeal_id}/comments": {
+            "get": _operation("listComments", "The discussion of an appeal",
+                              responses={"200": listing}),
+            "post": _operation("addComment", "Comment (the author, the body's staff)",
+                               schemas.CommentIn, {"201": done}, secured=True),
+        },
+        "/api/v1/portal-feedback": {
+            "get": _operation("listPortalFeedback", "Portal feedback (own, or all for staff)",
+                              responses={"200": listing}, secured=True),
+            "post": _operation("submitPortalFeedback", "Suggest or complain about the portal",
+                               schemas.PortalFeedbackIn, {"201": done}, secured=True),
+        },
+        "/api/v1/portal-feedback/{feedback_id}/answer": {"post": _operation(
+            "answerPortalFeedback", "Answer portal feedback (staff)", schemas.PortalFeedbackAnswer,
+            {"200": done, **conflict}, secured=True)},
+        "/api/v1/portal-feedback/{feedback_id}/close": {"post": _operation(
+            "closePortalFeedback", "Close portal feedback (its author or staff)",
+            responses={"200": done, **conflict}, secured=True)},
+        "/api/v1/me/notifications": {"get": _operation(
+            "myNotifications", "The signed-in account's notifications",
+            responses={"200": listing}, secured=True)},
+        "/api/v1/me/notifications/read": {"post": _operation(
+            "markNotificationsRead", "Mark notifications read", schemas.NotificationsRead,
+            {"200": done}, secured=True)},
+        "/api/v1/statistics": {"get": _operation(
+            "statistics", "Counts by state; only confirmed appeals count as done",
+            responses={"200": _ok("Counts.", {"type": "object"})})},
+    })

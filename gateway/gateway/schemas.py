@@ -417,3 +417,49 @@ class CategoryInput(RequestSchema):
     default_complexity = fields.String(validate=validate.OneOf(COMPLEXITIES))
     emergency = fields.Boolean()
     fields = fields.List(fields.Nested(CategoryFieldInput))
+
+
+# --- resident's answer, discussion, portal feedback, notifications -------------------------
+
+PORTAL_FEEDBACK_CATEGORIES = ("usability", "bug", "idea", "complaint")
+
+
+class Confirm(RequestSchema):
+    rating = fields.Integer(required=True, validate=validate.Range(1, 5),
+                            metadata={"description": "Quality of the work, 1 (poor) to 5."})
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class Rework(RequestSchema):
+    reason = fields.String(required=True, validate=[validate.Length(3, 2000), not_blank])
+    photo_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500))
+
+
+class CommentIn(RequestSchema):
+    text = fields.String(required=True, validate=[validate.Length(1, 4000), not_blank])
+
+
+class PortalFeedbackIn(RequestSchema):
+    category = fields.String(required=True, validate=validate.OneOf(PORTAL_FEEDBACK_CATEGORIES))
+    text = fields.String(required=True, validate=[validate.Length(1, 4000), not_blank])
+
+
+class PortalFeedbackAnswer(RequestSchema):
+    answer = fields.String(required=True, validate=[validate.Length(1, 4000), not_blank])
+
+
+class NotificationsQuery(RequestSchema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    unread_only = fields.Boolean(load_default=False)
+    cursor = fields.String(validate=validate.Length(1, 1000))
+
+
+class NotificationsRead(RequestSchema):
+    ids = fields.List(fields.String(validate=validate.Length(1, 64)),
+                      validate=validate.Length(min=1, max=500))
+    all = fields.Boolean()
+
+    @validates_schema
+    def ids_or_all(self, data, **kwargs):
+        if bool(data.get("ids")) == bool(data.get("all")):
+            raise ValidationError("Give either ids or all: true.", "ids")

@@ -17,6 +17,14 @@ from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
 from gateway.schemas import (
     ApiKeyCreate,
+    CommentIn,
+    Confirm,
+    NotificationsQuery,
+    NotificationsRead,
+    PortalFeedbackAnswer,
+    PortalFeedbackIn,
+    QueueQuery as PortalFeedbackQuery,
+    Rework,
     CategoryInput,
     ComplexityUpdate,
     Extension,
@@ -52,6 +60,7 @@ class GatewayService:
     intake_rpc = TimeoutRpcProxy("intake")
     routing_rpc = TimeoutRpcProxy("routing")
     accounts_rpc = TimeoutRpcProxy("accounts")
+    feedback_rpc = TimeoutRpcProxy("feedback")
     config = Config()
 
     @http("POST", f"{API}/appeals")
@@ -141,6 +150,77 @@ class GatewayService:
         are never deleted."""
         payload = load(CategoryInput(partial=True), read_json_object(request))
         return json_response(self.routing_rpc.update_category(code, payload))
+
+    # --- the resident's answer, discussion, portal feedback (feedback decides) --------------
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/confirm")
+    def confirm_appeal(self, request, appeal_id):
+        """The author confirms the resolution with a rating (1–5): the only way to ``closed``."""
+        payload = load(Confirm(), read_json_object(request))
+        return json_response(self.feedback_rpc.confirm(appeal_id, payload))
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/rework")
+    def request_rework(self, request, appeal_id):
+        """The author sends the resolved appeal back to the same body, with a reason."""
+        payload = load(Rework(), read_json_object(request))
+        return json_response(self.feedback_rpc.request_rework(appeal_id, payload))
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/archive")
+    def archive_appeal(self, request, appeal_id):
+        """Staff archive a resolved appeal the author never answered (never counted as done)."""
+        payload = load(Reason(), read_json_object(request))
+        return json_response(self.feedback_rpc.archive(appeal_id, payload))
+
+    @http("GET", f"{API}/appeals/<string:appeal_id>/comments")
+    def list_comments(self, request, appeal_id):
+        """The discussion of an appeal (residents' identities only for those allowed)."""
+        return json_response(self.feedback_rpc.list_comments(appeal_id))
+
+    @http("POST", f"{API}/appeals/<string:appeal_id>/comments")
+    def add_comment(self, request, appeal_id):
+        """The author or the body's staff add to the discussion."""
+        payload = load(CommentIn(), read_json_object(request))
+        return json_response(self.feedback_rpc.add_comment(appeal_id, payload), status=201)
+
+    @http("POST", f"{API}/portal-feedback")
+    def submit_portal_feedback(self, request):
+        """A suggestion or complaint about the portal itself."""
+        payload = load(PortalFeedbackIn(), read_json_object(request))
+        return json_response(self.feedback_rpc.submit_portal_feedback(payload), status=201)
+
+    @http("GET", f"{API}/portal-feedback")
+    def list_portal_feedback(self, request):
+        """Staff see all portal feedback; a resident sees their own."""
+        query = load_query(PortalFeedbackQuery(), request.args)
+        return json_response(self.feedback_rpc.list_portal_feedback(query))
+
+    @http("POST", f"{API}/portal-feedback/<string:feedback_id>/answer")
+    def answer_portal_feedback(self, request, feedback_id):
+        """Staff answer a resident's portal feedback."""
+        payload = load(PortalFeedbackAnswer(), read_json_object(request))
+        return json_response(self.feedback_rpc.answer_portal_feedback(feedback_id, payload))
+
+    @http("POST", f"{API}/portal-feedback/<string:feedback_id>/close")
+    def close_portal_feedback(self, request, feedback_id):
+        """The author or staff close answered portal feedback."""
+        return json_response(self.feedback_rpc.close_portal_feedback(feedback_id))
+
+    @http("GET", f"{API}/me/notifications")
+    def my_notifications(self, request):
+        """The signed-in account's in-app notifications, newest first."""
+        query = load_query(NotificationsQuery(), request.args)
+        return json_response(self.accounts_rpc.my_notifications(query))
+
+    @http("POST", f"{API}/me/notifications/read")
+    def mark_notifications_read(self, request):
+        """Mark some (or all) of one's notifications read."""
+        payload = load(NotificationsRead(), read_json_object(request))
+        return json_response(self.accounts_rpc.mark_notifications_read(payload))
+
+    @http("GET", f"{API}/statistics")
+    def statistics(self, request):
+        """Public counts by state: only appeals their authors confirmed count as done."""
+        return json_response(self.intake_rpc.statistics())
 
     # --- accounts --------------------------------------------------------------------------
 
@@ -280,12 +360,13 @@ class GatewayService:
 
     @http("GET", "/ready")
     def ready(self, request):
-        """Readiness: intake, routing and accounts answer ``health()`` in time (200), else 503."""
+        """Readiness: intake, routing, accounts and feedback answer ``health()`` in time (200),
+        else 503."""
         timeout = float(self.config.get(READY_TIMEOUT_CONFIG_KEY) or 2)
         probes = {
             name: eventlet.spawn(health_report, proxy, timeout)
             for name, proxy in (("intake", self.intake_rpc), ("routing", self.routing_rpc),
-                                ("accounts", self.accounts_rpc))
+                                ("accounts", self.accounts_rpc), ("feedback", self.feedback_rpc))
         }
         checks = {name: probe.wait() for name, probe in probes.items()}
         failed = sorted(name for name, report in checks.items() if not report_is_ok(report))

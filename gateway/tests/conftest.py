@@ -80,8 +80,8 @@ def start_gateway(config, container_factory):
 
     def start(mock_rpc: bool = True):
         container = container_factory(GatewayService, config)
-        mocks = replace_dependencies(container, "intake_rpc", "routing_rpc", "accounts_rpc") \
-            if mock_rpc else None
+        mocks = replace_dependencies(container, "intake_rpc", "routing_rpc", "accounts_rpc",
+                                     "feedback_rpc") if mock_rpc else None
         container.start()
         api = Api(f"http://{config['WEB_SERVER_ADDRESS']}")
         sessions.append(api)
@@ -98,10 +98,11 @@ class Gateway:
     intake: MagicMock
     routing: MagicMock
     accounts: MagicMock
+    feedback: MagicMock
 
 
 @pytest.fixture
 def gateway(start_gateway):
-    """The gateway with MagicMocks standing in for intake, routing and accounts."""
-    api, (intake, routing, accounts) = start_gateway()
-    return Gateway(api, intake, routing, accounts)
+    """The gateway with MagicMocks standing in for intake, routing, accounts and feedback."""
+    api, mocks = start_gateway()
+    return Gateway(api, *mocks)

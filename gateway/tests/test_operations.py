@@ -19,18 +19,20 @@ def test_ready_when_intake_routing_and_accounts_are_healthy(gateway):
     gateway.intake.health.return_value = HEALTHY
     gateway.routing.health.return_value = HEALTHY
     gateway.accounts.health.return_value = HEALTHY
+    gateway.feedback.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ready", "checks": {
-        "intake": HEALTHY, "routing": HEALTHY, "accounts": HEALTHY}}
+        "intake": HEALTHY, "routing": HEALTHY, "accounts": HEALTHY, "feedback": HEALTHY}}
 
 
 def test_not_ready_when_a_health_check_raises(gateway):
     gateway.intake.health.return_value = HEALTHY
     gateway.routing.health.side_effect = Unavailable("database unreachable")
     gateway.accounts.health.return_value = HEALTHY
+    gateway.feedback.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
@@ -46,6 +48,7 @@ def test_not_ready_when_a_service_reports_a_failing_part(gateway):
     gateway.intake.health.return_value = {"database": "error: connection refused", "broker": "ok"}
     gateway.routing.health.return_value = HEALTHY
     gateway.accounts.health.return_value = HEALTHY
+    gateway.feedback.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
@@ -61,6 +64,7 @@ def test_not_ready_when_a_health_check_is_too_slow(gateway):
     gateway.intake.health.side_effect = slow_health
     gateway.routing.health.return_value = HEALTHY
     gateway.accounts.health.return_value = HEALTHY
+    gateway.feedback.health.return_value = HEALTHY
 
     started = eventlet.hubs.get_hub().clock()
     response = gateway.api.get("/ready")

@@ -63,3 +63,26 @@ def test_queues_and_category_management(gateway):
     problem = assert_problem(gateway.api.post("/api/v1/categories", json={
         "code": "Roads!", "level": "galaxy"}), 422, "invalid-input")
     assert {"code", "level"} <= set(fields_in(problem))
+
+
+def test_confirm_and_rework_are_validated_and_passed_to_feedback(gateway):
+    problem = assert_problem(gateway.api.post("/api/v1/appeals/a-1/confirm", json={"rating": 6}),
+                             422, "invalid-input")
+    assert "rating" in fields_in(problem)
+    gateway.feedback.confirm.return_value = {"appeal_id": "a-1", "rating": 4}
+    assert gateway.api.post("/api/v1/appeals/a-1/confirm", json={"rating": 4}).status_code == 200
+    gateway.feedback.confirm.assert_called_once_with("a-1", {"rating": 4, "comment": None})
+    gateway.feedback.request_rework.side_effect = Conflict(
+        "an appeal in state 'closed' cannot move to 'rework'", extra={"state": "closed"})
+    problem = assert_problem(gateway.api.post("/api/v1/appeals/a-1/rework",
+                                              json={"reason": "still broken"}), 409, "conflict")
+    assert problem["state"] == "closed"
+
+
+def test_notifications_read_needs_ids_or_all(gateway):
+    problem = assert_problem(gateway.api.post("/api/v1/me/notifications/read", json={}), 422,
+                             "invalid-input")
+    assert "ids" in fields_in(problem)
+    gateway.accounts.mark_notifications_read.return_value = {"updated": 3}
+    response = gateway.api.post("/api/v1/me/notifications/read", json={"all": True})
+    assert response.json() == {"updated": 3}

@@ -25,6 +25,13 @@ APPEAL_DEADLINE_CHANGED = "hromada.appeal.deadline_changed.v1"
 SLA_WARNING = "hromada.appeal.sla_warning.v1"
 SLA_BREACHED = "hromada.appeal.sla_breached.v1"
 APPEAL_ESCALATED = "hromada.appeal.escalated.v1"
+APPEAL_CONFIRMED = "hromada.appeal.confirmed.v1"
+APPEAL_REWORK_REQUESTED = "hromada.appeal.rework_requested.v1"
+APPEAL_ARCHIVED = "hromada.appeal.archived.v1"
+APPEAL_RATED = "hromada.appeal.rated.v1"
+APPEAL_COMMENTED = "hromada.appeal.commented.v1"
+CONFIRMATION_REMINDER_DUE = "hromada.appeal.confirmation_reminder_due.v1"
+PORTAL_FEEDBACK_ANSWERED = "hromada.portal_feedback.answered.v1"
 ACCOUNT_STATUS_CHANGED = "hromada.account.status_changed.v1"
 ACCOUNT_TRUST_CHANGED = "hromada.account.trust_changed.v1"
 ACCOUNT_DELETED = "hromada.account.deleted.v1"
@@ -186,6 +193,81 @@ class AppealEscalatedV1(StrictSchema):
     at = fields.AwareDateTime(required=True, format="iso")
 
 
+class AppealConfirmedV1(StrictSchema):
+    """The author confirmed the resolution: the only way an appeal becomes ``closed``."""
+
+    appeal_id = fields.String(required=True)
+    by = fields.String(required=True, metadata={"description": "the author's account id"})
+    at = fields.AwareDateTime(required=True, format="iso")
+    rating = fields.Integer(required=True, validate=validate.Range(1, 5))
+    comment = fields.String(required=True, allow_none=True)
+    round = fields.Integer(required=True, validate=validate.Range(min=1),
+                           metadata={"description": "resolution round (1 + rework count)"})
+
+
+class AppealReworkRequestedV1(StrictSchema):
+    """The author sent the resolved appeal back to the same body, with a reason."""
+
+    appeal_id = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+    reason = fields.String(required=True)
+    photo_ref = fields.String(required=True, allow_none=True)
+    rework_count = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class AppealArchivedV1(StrictSchema):
+    """Staff archived a resolved appeal the author never answered. Never counts as done."""
+
+    appeal_id = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+    reason = fields.String(required=True)
+
+
+class AppealRatedV1(StrictSchema):
+    """The author rated the quality of the work of one resolution round (1–5)."""
+
+    appeal_id = fields.String(required=True)
+    body = fields.String(required=True, allow_none=True)
+    category = fields.String(required=True, allow_none=True)
+    rating = fields.Integer(required=True, validate=validate.Range(1, 5))
+    comment = fields.String(required=True, allow_none=True)
+    round = fields.Integer(required=True, validate=validate.Range(min=1))
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class AppealCommentedV1(StrictSchema):
+    """Someone commented on an appeal (the text stays in feedback; no personal data here)."""
+
+    appeal_id = fields.String(required=True)
+    comment_id = fields.String(required=True)
+    author_id = fields.String(required=True)
+    author_role = fields.String(required=True, validate=validate.OneOf(["resident", "staff"]))
+    appeal_author_id = fields.String(required=True, allow_none=True)
+    body = fields.String(required=True, allow_none=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class ConfirmationReminderDueV1(StrictSchema):
+    """A resolved appeal still awaits its author's answer: remind them (never auto-close)."""
+
+    appeal_id = fields.String(required=True)
+    author_id = fields.String(required=True)
+    resolved_at = fields.AwareDateTime(required=True, format="iso")
+    reminder_number = fields.Integer(required=True, validate=validate.Range(min=1))
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class PortalFeedbackAnsweredV1(StrictSchema):
+    """Staff answered a resident's suggestion or complaint about the portal."""
+
+    feedback_id = fields.String(required=True)
+    author_id = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
 class AccountStatusChangedV1(StrictSchema):
     """A moderator blocked or unblocked an account (blocked accounts may only read)."""
 
@@ -223,6 +305,13 @@ SCHEMAS: dict[str, type[Schema]] = {
     SLA_WARNING: SlaEventV1,
     SLA_BREACHED: SlaEventV1,
     APPEAL_ESCALATED: AppealEscalatedV1,
+    APPEAL_CONFIRMED: AppealConfirmedV1,
+    APPEAL_REWORK_REQUESTED: AppealReworkRequestedV1,
+    APPEAL_ARCHIVED: AppealArchivedV1,
+    APPEAL_RATED: AppealRatedV1,
+    APPEAL_COMMENTED: AppealCommentedV1,
+    CONFIRMATION_REMINDER_DUE: ConfirmationReminderDueV1,
+    PORTAL_FEEDBACK_ANSWERED: PortalFeedbackAnsweredV1,
     ACCOUNT_STATUS_CHANGED: AccountStatusChangedV1,
     ACCOUNT_TRUST_CHANGED: AccountTrustChangedV1,
     ACCOUNT_DELETED: AccountDeletedV1,

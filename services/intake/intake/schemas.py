@@ -74,6 +74,8 @@ def appeal_view(appeal, with_history: bool = True, show_author: bool = False) ->
         "due_at": _iso(appeal.due_at),
         "complexity": appeal.complexity,
         "escalated": appeal.escalated,
+        "rework_count": appeal.rework_count,
+        "rating": appeal.rating,
         "created_at": _iso(appeal.created_at),
         "updated_at": _iso(appeal.updated_at),
         "version": appeal.version,

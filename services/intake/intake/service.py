@@ -46,6 +46,11 @@ class IntakeService:
         return handlers.list_appeals(self.uow(), filters or {}, self.caller.identity())
 
     @rpc
+    def statistics(self):
+        """Counts by state; only confirmed (closed) appeals count as done."""
+        return handlers.statistics(self.uow())
+
+    @rpc
     def reject_appeal(self, appeal_id, payload):
         """A moderator rejects an appeal with a reason. Raises Forbidden, NotFound, Conflict."""
         return handlers.reject_appeal(self.uow(), appeal_id, payload, self.caller.identity())
@@ -86,3 +91,15 @@ class IntakeService:
     @event_handler(ev.APPEAL_ESCALATED)
     def handle_appeal_escalated(self, envelope):
         handlers.apply_escalation(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_CONFIRMED)
+    def handle_appeal_confirmed(self, envelope):
+        handlers.apply_confirmation(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_REWORK_REQUESTED)
+    def handle_rework_requested(self, envelope):
+        handlers.apply_rework(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_ARCHIVED)
+    def handle_appeal_archived(self, envelope):
+        handlers.apply_archive(self.uow(), envelope)

@@ -383,3 +383,67 @@ def test_taken_before_assigned_waits_for_its_predecessor(with_taxonomy, hromada_
             return get_appeal(appeal["id"])["state"] == "in_progress"
 
     wait_until(in_progress, timeout=20, message="the retried taken event to apply")
+
+
+def _through_resolution(container, amqp_uri, appeal):
+    now = datetime.now(timezone.utc)
+    for handler, event in [
+        ("handle_appeal_assigned", assigned_event(appeal)),
+        ("handle_appeal_taken", routing_event(ev.APPEAL_TAKEN, appeal, body="kyivavtodor",
+                                              by="executor-1", at=now)),
+        ("handle_appeal_resolved", routing_event(ev.APPEAL_RESOLVED, appeal, body="kyivavtodor",
+                                                 by="executor-1", at=now, comment="done",
+                                                 photo_ref=None)),
+    ]:
+        with entrypoint_waiter(container, handler, timeout=10):
+            publish_events(amqp_uri, [event])
+
+
+def feedback_event(event_type, appeal, **data):
+    return ev.make_event(event_type, {"appeal_id": appeal["id"], **data},
+                         source="/hromada/feedback", subject=appeal["id"], actor=data.get("by", "x"))
+
+
+def test_rework_then_confirmation_by_the_author_closes_with_rating_and_counts_as_done(
+        with_taxonomy, hromada_amqp_uri, signing_keys):
+    author = "acc-" + os.urandom(4).hex()
+    appeal = submit(with_taxonomy, valid_payload(), token=signing_keys.token_for(author))
+    _through_resolution(with_taxonomy, hromada_amqp_uri, appeal)
+    now = datetime.now(timezone.utc)
+    with entrypoint_waiter(with_taxonomy, "handle_rework_requested", timeout=10):
+        publish_events(hromada_amqp_uri, [feedback_event(
+            ev.APPEAL_REWORK_REQUESTED, appeal, by=author, at=now, reason="still a hole",
+            photo_ref=None, rework_count=1)])
+    with entrypoint_waiter(with_taxonomy, "handle_appeal_resolved", timeout=10):
+        publish_events(hromada_amqp_uri, [routing_event(
+            ev.APPEAL_RESOLVED, appeal, body="kyivavtodor", by="executor-1", at=now,
+            comment="patched again", photo_ref=None)])
+    with entrypoint_hook(with_taxonomy, "statistics") as statistics:
+        before = statistics()
+    with entrypoint_waiter(with_taxonomy, "handle_appeal_confirmed", timeout=10):
+        publish_events(hromada_amqp_uri, [feedback_event(
+            ev.APPEAL_CONFIRMED, appeal, by=author, at=now, rating=4, comment="thanks", round=2)])
+    with entrypoint_hook(with_taxonomy, "get_appeal") as get_appeal:
+        stored = get_appeal(appeal["id"])
+    assert (stored["state"], stored["rating"], stored["rework_count"]) == ("closed", 4, 1)
+    assert [h["state"] for h in stored["history"]][-4:] == ["resolved", "rework", "resolved",
+                                                            "closed"]
+    assert stored["history"][-1]["by"] == author
+    with entrypoint_hook(with_taxonomy, "statistics") as statistics:
+        after = statistics()
+    assert after["done_confirmed_by_residents"] == before["done_confirmed_by_residents"] + 1
+
+
+def test_archived_appeal_is_counted_apart_never_as_done(with_taxonomy, hromada_amqp_uri):
+    appeal = submit(with_taxonomy, valid_payload())
+    _through_resolution(with_taxonomy, hromada_amqp_uri, appeal)
+    with entrypoint_hook(with_taxonomy, "statistics") as statistics:
+        before = statistics()
+    with entrypoint_waiter(with_taxonomy, "handle_appeal_archived", timeout=10):
+        publish_events(hromada_amqp_uri, [feedback_event(
+            ev.APPEAL_ARCHIVED, appeal, by="dispatcher-1", at=datetime.now(timezone.utc),
+            reason="no answer for 30 days")])
+    with entrypoint_hook(with_taxonomy, "statistics") as statistics:
+        after = statistics()
+    assert after["archived_unconfirmed"] == before["archived_unconfirmed"] + 1
+    assert after["done_confirmed_by_residents"] == before["done_confirmed_by_residents"]

@@ -37,6 +37,8 @@ class AppealRecord(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     complexity: Mapped[str | None] = mapped_column(String(16))
     escalated: Mapped[bool] = mapped_column(default=False, server_default="false")
+    rework_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))

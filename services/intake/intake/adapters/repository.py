@@ -5,7 +5,7 @@ import base64
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hromada_common.lifecycle import AppealState
@@ -43,7 +43,8 @@ def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
         updated_at=_aware(record.updated_at), state=AppealState(record.state),
         version=record.version, extra_fields=record.extra_fields or {}, body=record.body,
         due_at=_aware(record.due_at), complexity=record.complexity,
-        escalated=bool(record.escalated),
+        escalated=bool(record.escalated), rework_count=record.rework_count or 0,
+        rating=record.rating,
     )
     if with_history:
         appeal.history = [
@@ -74,7 +75,8 @@ class AppealRepository:
             address=appeal.location.address, author_id=appeal.author_id, channel=appeal.channel,
             extra_fields=appeal.extra_fields, state=appeal.state.value, version=appeal.version,
             body=appeal.body, due_at=appeal.due_at, complexity=appeal.complexity,
-            escalated=appeal.escalated, created_at=appeal.created_at, updated_at=appeal.updated_at,
+            escalated=appeal.escalated, rework_count=appeal.rework_count, rating=appeal.rating,
+            created_at=appeal.created_at, updated_at=appeal.updated_at,
             idempotency_key=idempotency_key, request_hash=request_hash,
         )
         record.history = [self._history_record(appeal.id, h) for h in appeal.history]
@@ -103,6 +105,8 @@ class AppealRepository:
         record.due_at = appeal.due_at
         record.complexity = appeal.complexity
         record.escalated = appeal.escalated
+        record.rework_count = appeal.rework_count
+        record.rating = appeal.rating
         record.updated_at = appeal.updated_at
         known = {h.version for h in record.history}
         for entry in appeal.history:
@@ -116,6 +120,11 @@ class AppealRepository:
             )
         ).scalar_one_or_none()
         return (_to_domain(record), record.request_hash) if record else None
+
+    def count_by_state(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(AppealRecord.state, func.count()).group_by(AppealRecord.state)).all()
+        return {state: count for state, count in rows}
 
     def anonymise_author(self, account_id: str) -> None:
         self.session.execute(update(AppealHistoryRecord)

@@ -72,6 +72,8 @@ class Appeal:
     due_at: datetime | None = None
     complexity: str | None = None
     escalated: bool = False
+    rework_count: int = 0
+    rating: int | None = None
     history: list[HistoryEntry] = field(default_factory=list)
     events: list = field(default_factory=list, repr=False, compare=False)
 
@@ -114,6 +116,28 @@ class Appeal:
     def resolve(self, *, comment: str, at: datetime, by: str, cause: str) -> None:
         """The executor reports the work done; only the resident's confirmation closes it."""
         self._move_to(AppealState.RESOLVED, at=at, by=by, cause=cause, note=comment)
+
+    def confirm(self, *, rating: int, comment: str | None, at: datetime, by: str,
+                cause: str) -> None:
+        """The author confirmed the resolution with a rating: the only way to ``closed``."""
+        if by != self.author_id:
+            raise ValueError("only the author confirms an appeal")
+        note = f"rating {rating}" + (f": {comment}" if comment else "")
+        self._move_to(AppealState.CLOSED, at=at, by=by, cause=cause, note=note)
+        self.rating = rating
+
+    def send_back_for_rework(self, *, reason: str, rework_count: int, at: datetime, by: str,
+                             cause: str) -> None:
+        """The author is not satisfied: back to the same body, with a reason."""
+        if by != self.author_id:
+            raise ValueError("only the author sends an appeal back for rework")
+        self._move_to(AppealState.REWORK, at=at, by=by, cause=cause, note=reason)
+        self.rework_count = rework_count
+        self.rating = None
+
+    def archive(self, *, reason: str, at: datetime, by: str, cause: str) -> None:
+        """Staff archived an appeal its author never answered: never counted as done."""
+        self._move_to(AppealState.ARCHIVED, at=at, by=by, cause=cause, note=reason)
 
     def change_deadline(self, *, due_at: datetime, complexity: str, note: str, at: datetime,
                         by: str, cause: str) -> None:

@@ -241,6 +241,40 @@ def apply_escalation(uow, envelope: dict) -> None:
         reason=data["reason"], at=data["at"], by=env["actor"], cause=env["id"]))
 
 
+def apply_confirmation(uow, envelope: dict) -> None:
+    """The author confirmed: closed, with the rating."""
+    _apply(uow, envelope, ev.APPEAL_CONFIRMED, lambda appeal, data, env: appeal.confirm(
+        rating=data["rating"], comment=data["comment"], at=data["at"], by=data["by"],
+        cause=env["id"]))
+
+
+def apply_rework(uow, envelope: dict) -> None:
+    """The author sent it back: rework, to the same body (routing sets the new deadline)."""
+    _apply(uow, envelope, ev.APPEAL_REWORK_REQUESTED, lambda appeal, data, env:
+           appeal.send_back_for_rework(reason=data["reason"], rework_count=data["rework_count"],
+                                       at=data["at"], by=data["by"], cause=env["id"]))
+
+
+def apply_archive(uow, envelope: dict) -> None:
+    """Staff archived an unanswered appeal."""
+    _apply(uow, envelope, ev.APPEAL_ARCHIVED, lambda appeal, data, env: appeal.archive(
+        reason=data["reason"], at=data["at"], by=data["by"], cause=env["id"]))
+
+
+def statistics(uow) -> dict:
+    """Honest numbers: only ``closed`` (confirmed by the author) counts as done; ``archived``
+    (staff closed an unanswered appeal) and ``resolved`` (awaiting the author) are apart."""
+    with uow:
+        by_state = uow.appeals.count_by_state()
+    return {
+        "total": sum(by_state.values()),
+        "by_state": {state.value: by_state.get(state.value, 0) for state in AppealState},
+        "done_confirmed_by_residents": by_state.get(AppealState.CLOSED.value, 0),
+        "resolved_awaiting_confirmation": by_state.get(AppealState.RESOLVED.value, 0),
+        "archived_unconfirmed": by_state.get(AppealState.ARCHIVED.value, 0),
+    }
+
+
 def apply_assignment(uow, envelope: dict) -> None:
     """Routing assigned (or reassigned) the appeal to a body with a deadline."""
     _apply(uow, envelope, ev.APPEAL_ASSIGNED, lambda appeal, data, env: appeal.assign(
