@@ -1,5 +1,5 @@
-"""Feedback: resolution reports, confirmations, rework, quality ratings and portal feedback.
+"""Feedback: the author's answer to a resolution (confirmation with a rating, rework, staff
+archiving, reminders), the discussion on an appeal, and feedback about the portal.
 
-Only the service shell exists so far (database with outbox and inbox, health check); its
-domain arrives with issue #5.
+See docs/feedback.md.
 """
