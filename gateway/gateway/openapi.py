@@ -377,6 +377,9 @@ def _feedback_paths(spec: APISpec) -> None:
         "/api/v1/me/notifications/read": {"post": _operation(
             "markNotificationsRead", "Mark notifications read", schemas.NotificationsRead,
             {"200": done}, secured=True)},
+        "/api/v1/me/preferences": {"put": _operation(
+            "setPreferences", "Choose whether notifications also come by email",
+            schemas.Preferences, {"200": _ok("The account.", "Account")}, secured=True)},
         "/api/v1/statistics": {"get": _operation(
             "statistics", "Counts by state; only confirmed appeals count as done",
             responses={"200": _ok("Counts.", {"type": "object"})})},

@@ -364,6 +364,7 @@ class Account(ResponseSchema):
     status = fields.String(required=True)
     verified = fields.Boolean(required=True)
     trust_level = fields.Integer()
+    email_notifications = fields.Boolean(metadata={"description": "Notifications also by email."})
     created_at = fields.DateTime()
 
 
@@ -463,3 +464,7 @@ class NotificationsRead(RequestSchema):
     def ids_or_all(self, data, **kwargs):
         if bool(data.get("ids")) == bool(data.get("all")):
             raise ValidationError("Give either ids or all: true.", "ids")
+
+
+class Preferences(RequestSchema):
+    email_notifications = fields.Boolean(required=True)

@@ -23,6 +23,7 @@ from gateway.schemas import (
     NotificationsRead,
     PortalFeedbackAnswer,
     PortalFeedbackIn,
+    Preferences,
     QueueQuery as PortalFeedbackQuery,
     Rework,
     CategoryInput,
@@ -216,6 +217,12 @@ class GatewayService:
         """Mark some (or all) of one's notifications read."""
         payload = load(NotificationsRead(), read_json_object(request))
         return json_response(self.accounts_rpc.mark_notifications_read(payload))
+
+    @http("PUT", f"{API}/me/preferences")
+    def set_preferences(self, request):
+        """Whether notifications also come by email (they always appear in the app)."""
+        payload = load(Preferences(), read_json_object(request))
+        return json_response(self.accounts_rpc.set_email_notifications(payload))
 
     @http("GET", f"{API}/statistics")
     def statistics(self, request):

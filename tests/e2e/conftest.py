@@ -25,6 +25,10 @@ def start_platform(make_amqp_uri, make_database, tmp_path_factory, label, **env)
                         var_dir=var_dir, demo=True,
                         extra_env={"OUTBOX_POLL_INTERVAL": "0.2", "GATEWAY_RATE_LIMITS": "false",
                                    "GATEWAY_RATE_LIMITS_PREFIX": f"hromada:e2e:{vhost}:",
+                                   # two platforms may run at once against one PostgreSQL
+                                   # (100 connections by default): fewer workers, small pools
+                                   **{f"{name.upper()}_MAX_WORKERS": "10" for name in SERVICES},
+                                   "DB_POOL_SIZE": "2",
                                    # feedback's limits, small enough to reach in a test
                                    "FEEDBACK_REWORK_LIMIT": "2", "FEEDBACK_ARCHIVE_AFTER_DAYS": "0",
                                    **env})

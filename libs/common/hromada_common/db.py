@@ -64,7 +64,7 @@ def _eventlet_is_active() -> bool:
     return patcher.is_monkey_patched("socket")
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int | None = None) -> Engine:
     """An engine that cooperates with eventlet (psycopg2 waits yield to other greenthreads)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -87,7 +87,9 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     # of intake's statements). A connection the server dropped fails its next statement once,
     # SQLAlchemy then discards the whole pool, and the caller's retry (RPC client, event
     # redelivery) succeeds on a fresh connection.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_engine(url, pool_size=pool_size,
+                         max_overflow=pool_size if max_overflow is None else max_overflow,
+                         pool_recycle=1800)
 
 
 def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:

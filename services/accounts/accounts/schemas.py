@@ -1,5 +1,38 @@
-"""What accounts returns over RPC: JSON-safe views of its records. Never a hash, never a code."""
+"""What accounts takes and returns over RPC: marshmallow schemas of the input (unknown fields
+rejected) and JSON-safe views of its records. Never a hash, never a code."""
 from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+MAX_MARK_IDS = 500
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class MyNotificationsIn(_Strict):
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    unread_only = fields.Boolean(load_default=False)
+    cursor = fields.String(load_default=None, allow_none=True)
+
+
+class MarkNotificationsReadIn(_Strict):
+    """Either ``{"ids": [...]}`` or ``{"all": true}``."""
+
+    ids = fields.List(fields.String(validate=validate.Length(1, 64)),
+                      validate=validate.Length(1, MAX_MARK_IDS))
+    all = fields.Boolean()
+
+    @validates_schema
+    def one_of_ids_or_all(self, data, **kwargs):
+        if bool(data.get("ids")) == bool(data.get("all")):
+            raise ValidationError('give either "ids" (a list) or "all": true', "_schema")
+
+
+class EmailNotificationsIn(_Strict):
+    email_notifications = fields.Boolean(required=True)
 
 
 def _iso(value):
@@ -18,6 +51,7 @@ def account_view(account) -> dict:
         "status": account.status,
         "verified": account.verified,
         "trust_level": account.trust_level,
+        "email_notifications": account.email_notifications,
         "created_at": _iso(account.created_at),
     }
 
@@ -41,7 +75,14 @@ def token_pair_view(access_token: str, expires_in: int, refresh_token: str | Non
     return view
 
 
-def export_view(account, audit, sessions, codes, api_keys, mails) -> dict:
+def notification_view(notification) -> dict:
+    return {"id": notification.id, "kind": str(notification.kind),
+            "appeal_id": notification.appeal_id, "title": notification.title,
+            "text": notification.text, "created_at": _iso(notification.created_at),
+            "read_at": _iso(notification.read_at)}
+
+
+def export_view(account, audit, sessions, codes, api_keys, mails, notifications=()) -> dict:
     """Everything accounts holds about a person (GDPR-style access request), minus secrets."""
     return {
         "account": account_view(account) | {
@@ -59,4 +100,5 @@ def export_view(account, audit, sessions, codes, api_keys, mails) -> dict:
         "api_keys_created": [api_key_view(k) for k in api_keys],
         "mail": [{"subject": m.subject, "created_at": _iso(m.created_at),
                   "sent_at": _iso(m.sent_at), "failed_at": _iso(m.failed_at)} for m in mails],
+        "notifications": [notification_view(n) for n in notifications],
     }

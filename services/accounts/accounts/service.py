@@ -215,6 +215,27 @@ class AccountsService:
         return handlers.delete_my_account(self.uow(), self.security, self.caller.require(),
                                           password)
 
+    # ------------------------------------------------------------------ notifications
+
+    @rpc
+    def my_notifications(self, params=None):
+        """The caller's notifications, newest first → ``{items, next_cursor, unread_count}``.
+        ``params``: ``limit`` (1–100, default 20), ``unread_only`` (default false), ``cursor``
+        (the ``next_cursor`` of the previous page)."""
+        return handlers.my_notifications(self.uow(), self.caller.require(), params)
+
+    @rpc
+    def mark_notifications_read(self, payload):
+        """Mark ``{"ids": [...]}`` or ``{"all": true}`` of the caller's own notifications read
+        → ``{"updated": n}`` (how many were unread)."""
+        return handlers.mark_notifications_read(self.uow(), self.caller.require(), payload)
+
+    @rpc
+    def set_email_notifications(self, payload):
+        """``{"email_notifications": bool}``: copy the caller's notifications to their email or
+        not (in-app ones always stay) → the account."""
+        return handlers.set_email_notifications(self.uow(), self.caller.require(), payload)
+
     @rpc
     def health(self):
         """Checks the database; the broker answered if this call arrived."""
@@ -224,11 +245,28 @@ class AccountsService:
 
     @event_handler(ev.APPEAL_STATE_CHANGED)
     def handle_appeal_state_changed(self, envelope):
-        handlers.count_rejection(self.uow(), self.security.settings, envelope)
+        """Count a rejection against the author's trust and notify the author and the body's
+        staff: both in one transaction, once per event."""
+        handlers.handle_appeal_state_changed(self.uow(), self.security.settings, envelope)
+
+    @event_handler(ev.APPEAL_COMMENTED)
+    def handle_appeal_commented(self, envelope):
+        """Staff commented → notify the author; the author commented → the body's staff."""
+        handlers.handle_appeal_commented(self.uow(), envelope)
+
+    @event_handler(ev.CONFIRMATION_REMINDER_DUE)
+    def handle_confirmation_reminder_due(self, envelope):
+        """Remind the author to confirm or send back a resolved appeal."""
+        handlers.handle_confirmation_reminder_due(self.uow(), envelope)
+
+    @event_handler(ev.PORTAL_FEEDBACK_ANSWERED)
+    def handle_portal_feedback_answered(self, envelope):
+        """Tell a resident their feedback about the portal was answered."""
+        handlers.handle_portal_feedback_answered(self.uow(), envelope)
 
     @timer(interval=1)
     def deliver_mail(self):
-        """Send the mail outbox (codes) over SMTP, retrying with back-off."""
+        """Send the mail outbox (codes, notifications) over SMTP, retrying with back-off."""
         mail_delivery.deliver_mail(self.uow(), self.mailer,
                                    int(self.config.get("MAIL_MAX_ATTEMPTS", 8)))
 

@@ -55,8 +55,15 @@ class UnitOfWorkProvider(DependencyProvider):
         config = self.container.config
         self.service_name = self.container.service_name
         self.source = f"/hromada/{self.service_name}"
-        pool_size = int(config.get("max_workers", 10)) + 2
-        self.engine = make_engine(database_url(self.service_name, config), pool_size=pool_size)
+        # Connections kept open while idle (DB_POOL_SIZE), and how many more a busy moment may
+        # open (DB_MAX_OVERFLOW; default: one per worker plus the background loops). PostgreSQL
+        # allows 100 connections by default: size these to the instances you run.
+        max_workers = int(config.get("max_workers", 10))
+        pool_size = int(config.get("DB_POOL_SIZE") or 5)
+        overflow = config.get("DB_MAX_OVERFLOW")
+        max_overflow = int(overflow) if overflow not in (None, "") else max_workers + 4 - pool_size
+        self.engine = make_engine(database_url(self.service_name, config), pool_size=pool_size,
+                                  max_overflow=max(0, max_overflow))
         if config.get("CREATE_TABLES") and self.metadata is not None:
             # Only for throwaway databases in tests; deployments run Alembic migrations.
             self.metadata.create_all(self.engine)

@@ -1,14 +1,29 @@
 """Accounts' tables (SQLAlchemy 2 typed declarative). Migrations in ../migrations match these.
 
 Personal data lives only in ``accounts`` (email, phone, display name) and, until delivered and
-purged, in ``mail_outbox``. Everything secret is stored hashed: passwords (argon2), codes,
+purged, in ``mail_outbox``; ``notifications`` hold appeal ids and texts about them, never
+anyone's personal data. Everything secret is stored hashed: passwords (argon2), codes,
 refresh tokens and API keys (SHA-256), and sign-in throttles are keyed by a hash of the email.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hromada_common.db import NAMING_CONVENTION, define_messaging_tables
@@ -39,6 +54,8 @@ class AccountRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                      server_default=true())
 
 
 class AuditRecord(Base):
@@ -137,6 +154,30 @@ class MailOutboxRecord(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificationRecord(Base):
+    """An in-app notification. At most one per account, source event and kind: a redelivered
+    event finds its row already there and neither notifies nor mails again."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("account_id", "source_event_id", "kind",
+                         name="uq_notifications_account_event_kind"),
+        Index("ix_notifications_account_created", "account_id", "created_at", "id"),
+        Index("ix_notifications_unread", "account_id",
+              postgresql_where=text("read_at IS NULL"), sqlite_where=text("read_at IS NULL")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    appeal_id: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_event_id: Mapped[str] = mapped_column(String(64))
 
 
 outbox, inbox = define_messaging_tables(Base.metadata)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from ..domain.api_keys import ApiKey
 from ..domain.codes import CodePurpose, OneTimeCode
 from ..domain.model import Account, AuditEntry
+from ..domain.notifications import Notification
 from ..domain.throttling import LoginThrottle
 from ..domain.tokens import RefreshToken, TokenFamily
 from .orm import (
@@ -17,6 +18,7 @@ from .orm import (
     AuditRecord,
     LoginThrottleRecord,
     MailOutboxRecord,
+    NotificationRecord,
     OneTimeCodeRecord,
     RefreshTokenRecord,
     TokenFamilyRecord,
@@ -30,13 +32,14 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _insert_ignoring_conflicts(session: Session, table, values: dict) -> None:
-    """INSERT … ON CONFLICT DO NOTHING in the dialect at hand (PostgreSQL, or the SQLite trial)."""
+def _insert_ignoring_conflicts(session: Session, table, values: dict) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING in the dialect at hand (PostgreSQL, or the SQLite
+    trial). True if the row was inserted, False if a conflicting one was already there."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return session.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
 
 
 # ------------------------------------------------------------------------------- accounts
@@ -51,6 +54,7 @@ def _account(record: AccountRecord) -> Account:
         body=record.body, status=record.status, trust_level=record.trust_level,
         rejections=[_aware(datetime.fromisoformat(r)) for r in record.rejections or []],
         deleted_at=_aware(record.deleted_at),
+        email_notifications=record.email_notifications is not False,
     )
 
 
@@ -67,6 +71,7 @@ def _fill(record: AccountRecord, account: Account) -> None:
     record.rejections = [r.isoformat() for r in account.rejections]
     record.updated_at = account.updated_at
     record.deleted_at = account.deleted_at
+    record.email_notifications = account.email_notifications
 
 
 class AccountRepository:
@@ -99,6 +104,14 @@ class AccountRepository:
             return []
         records = self.session.execute(
             select(AccountRecord).where(AccountRecord.id.in_(account_ids))).scalars()
+        return [_account(r) for r in records]
+
+    def staff_of_body(self, body: str) -> list[Account]:
+        """Every account that acts for ``body`` (executors and its head), not deleted."""
+        records = self.session.execute(
+            select(AccountRecord).where(AccountRecord.body == body,
+                                        AccountRecord.status != "deleted")
+            .order_by(AccountRecord.id)).scalars()
         return [_account(r) for r in records]
 
     def ids_with_trust(self, level: int, limit: int = 500) -> list[str]:
@@ -383,3 +396,68 @@ class MailOutbox:
             | ((MailOutboxRecord.failed_at.is_not(None)) & (MailOutboxRecord.failed_at < before))
         )).rowcount
 
+
+
+# -------------------------------------------------------------------------- notifications
+
+
+def _notification(record: NotificationRecord) -> Notification:
+    return Notification(id=record.id, account_id=record.account_id, kind=record.kind,
+                        appeal_id=record.appeal_id, title=record.title, text=record.text,
+                        created_at=_aware(record.created_at), read_at=_aware(record.read_at),
+                        source_event_id=record.source_event_id)
+
+
+class NotificationRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add_once(self, notification: Notification) -> bool:
+        """Store it unless the account already has this kind from this event (a redelivery);
+        True if it was new."""
+        return _insert_ignoring_conflicts(self.session, NotificationRecord.__table__, {
+            "id": notification.id, "account_id": notification.account_id,
+            "kind": str(notification.kind), "appeal_id": notification.appeal_id,
+            "title": notification.title, "text": notification.text,
+            "created_at": notification.created_at, "read_at": notification.read_at,
+            "source_event_id": notification.source_event_id})
+
+    def page(self, account_id: str, limit: int, unread_only: bool = False,
+             after: tuple[datetime, str] | None = None) -> list[Notification]:
+        """The account's notifications, newest first, from after ``(created_at, id)``."""
+        query = select(NotificationRecord).where(NotificationRecord.account_id == account_id)
+        if unread_only:
+            query = query.where(NotificationRecord.read_at.is_(None))
+        if after is not None:
+            created_at, notification_id = after
+            query = query.where(
+                (NotificationRecord.created_at < created_at)
+                | ((NotificationRecord.created_at == created_at)
+                   & (NotificationRecord.id < notification_id)))
+        query = query.order_by(NotificationRecord.created_at.desc(),
+                               NotificationRecord.id.desc()).limit(limit)
+        return [_notification(r) for r in self.session.execute(query).scalars()]
+
+    def unread_count(self, account_id: str) -> int:
+        return self.session.execute(
+            select(func.count()).select_from(NotificationRecord)
+            .where(NotificationRecord.account_id == account_id,
+                   NotificationRecord.read_at.is_(None))).scalar_one()
+
+    def mark_read(self, account_id: str, ids: list[str] | None, now: datetime) -> int:
+        """Mark the account's unread notifications read (all of them when ``ids`` is None);
+        ids of other accounts' notifications match nothing. Returns how many changed."""
+        query = update(NotificationRecord).where(NotificationRecord.account_id == account_id,
+                                                 NotificationRecord.read_at.is_(None))
+        if ids is not None:
+            query = query.where(NotificationRecord.id.in_(ids))
+        return self.session.execute(query.values(read_at=now)).rowcount
+
+    def of_account(self, account_id: str) -> list[Notification]:
+        return [_notification(r) for r in self.session.execute(
+            select(NotificationRecord).where(NotificationRecord.account_id == account_id)
+            .order_by(NotificationRecord.created_at, NotificationRecord.id)).scalars()]
+
+    def delete_of_account(self, account_id: str) -> int:
+        return self.session.execute(delete(NotificationRecord).where(
+            NotificationRecord.account_id == account_id)).rowcount

@@ -1,4 +1,5 @@
-"""Accounts' unit of work: its repositories plus the event outbox, the inbox and the mail outbox."""
+"""Accounts' unit of work: its repositories (notifications among them) plus the event outbox,
+the inbox and the mail outbox."""
 from hromada_common.messaging.uow import SqlAlchemyUnitOfWork
 
 from .repository import (
@@ -6,6 +7,7 @@ from .repository import (
     ApiKeyRepository,
     CodeRepository,
     MailOutbox,
+    NotificationRepository,
     ThrottleRepository,
     TokenRepository,
 )
@@ -19,3 +21,4 @@ class AccountsUnitOfWork(SqlAlchemyUnitOfWork):
         self.throttles = ThrottleRepository(session)
         self.api_keys = ApiKeyRepository(session)
         self.mail = MailOutbox(session)
+        self.notifications = NotificationRepository(session)

@@ -37,3 +37,157 @@ def code_mail(purpose: CodePurpose, code: str, display_name: str) -> tuple[str, 
     body = (text["uk"].format(**values) + "\n\n— — —\n\n" + text["en"].format(**values)
             + "\n\n-- \nГромада / Hromada\n")
     return text["subject"].format(**values), body
+
+
+# ------------------------------------------------------------------------- notifications
+
+API = "/api/v1"
+"""Paths in notifications are the public API's (docs/api.md), so a client can act on them."""
+
+_NOTICES = {
+    "appeal_assigned": {
+        "title": ("Звернення передано виконавцю", "Your appeal was assigned"),
+        "uk": "Ваше звернення {appeal_id} передано на виконання підрозділу «{body}».{due_uk}\n"
+              "Стежити за ним: GET {api}/appeals/{appeal_id}",
+        "en": "Your appeal {appeal_id} was assigned to the body \"{body}\".{due_en}\n"
+              "Follow it: GET {api}/appeals/{appeal_id}",
+    },
+    "appeal_in_progress": {
+        "title": ("Звернення взято в роботу", "Work on your appeal has started"),
+        "uk": "Виконавець узяв ваше звернення {appeal_id} в роботу. Ми повідомимо, коли роботу "
+              "буде завершено.\nСтежити за ним: GET {api}/appeals/{appeal_id}",
+        "en": "An executor started work on your appeal {appeal_id}. We will let you know when "
+              "it is done.\nFollow it: GET {api}/appeals/{appeal_id}",
+    },
+    "appeal_resolved": {
+        "title": ("Звернення виконано: підтвердіть або поверніть",
+                  "Appeal resolved: please confirm or send back"),
+        "uk": "Виконавець повідомляє, що проблему зі звернення {appeal_id} усунуто. Перевірте, "
+              "будь ласка, і дайте відповідь:\n"
+              "- підтвердити та оцінити роботу (1–5): POST {api}/appeals/{appeal_id}/confirm\n"
+              "- повернути на доопрацювання з поясненням: POST {api}/appeals/{appeal_id}/rework\n"
+              "Без вашого підтвердження звернення не вважається виконаним.",
+        "en": "The executor reports that the problem in appeal {appeal_id} is fixed. Please "
+              "check and answer:\n"
+              "- confirm and rate the work (1–5): POST {api}/appeals/{appeal_id}/confirm\n"
+              "- send it back for rework, saying why: POST {api}/appeals/{appeal_id}/rework\n"
+              "Without your confirmation the appeal does not count as done.",
+    },
+    "appeal_rejected": {
+        "title": ("Звернення відхилено", "Your appeal was rejected"),
+        "uk": "Ваше звернення {appeal_id} відхилено. Причина: {reason_uk}\n"
+              "Якщо проблему можна описати інакше, подайте нове звернення: POST {api}/appeals",
+        "en": "Your appeal {appeal_id} was rejected. Reason: {reason_en}\n"
+              "If the problem can be described differently, file a new appeal: "
+              "POST {api}/appeals",
+    },
+    "appeal_closed": {
+        "title": ("Звернення закрито", "Your appeal is closed"),
+        "uk": "Звернення {appeal_id} закрито після вашого підтвердження. Дякуємо за оцінку!\n"
+              "Переглянути: GET {api}/appeals/{appeal_id}",
+        "en": "Appeal {appeal_id} is closed after your confirmation. Thank you for the rating!\n"
+              "View it: GET {api}/appeals/{appeal_id}",
+    },
+    "appeal_archived": {
+        "title": ("Звернення перенесено до архіву", "Your appeal was archived"),
+        "uk": "Звернення {appeal_id} перенесено до архіву без вашого підтвердження, тож воно не "
+              "вважається виконаним.{reason_line_uk}\n"
+              "Якщо проблема залишилася, подайте нове звернення: POST {api}/appeals",
+        "en": "Appeal {appeal_id} was archived without your confirmation, so it does not count "
+              "as done.{reason_line_en}\n"
+              "If the problem is still there, file a new appeal: POST {api}/appeals",
+    },
+    "appeal_rework": {
+        "title": ("Звернення повернуто на доопрацювання", "Your appeal was sent back for rework"),
+        "uk": "Звернення {appeal_id} повернуто на доопрацювання тому ж підрозділу. Ми "
+              "повідомимо, коли виконавець знову завершить роботу.\n"
+              "Стежити за ним: GET {api}/appeals/{appeal_id}",
+        "en": "Appeal {appeal_id} went back to the same body for rework. We will let you know "
+              "when the executor reports it done again.\n"
+              "Follow it: GET {api}/appeals/{appeal_id}",
+    },
+    "staff_commented": {
+        "title": ("Новий коментар до вашого звернення", "New comment on your appeal"),
+        "uk": "Працівник відповідального підрозділу прокоментував ваше звернення {appeal_id}.\n"
+              "Прочитати й відповісти: GET {api}/appeals/{appeal_id}/comments",
+        "en": "Staff of the responsible body commented on your appeal {appeal_id}.\n"
+              "Read and reply: GET {api}/appeals/{appeal_id}/comments",
+    },
+    "confirmation_reminder": {
+        "title": ("Нагадування: підтвердіть виконання звернення",
+                  "Reminder: please confirm your appeal"),
+        "uk": "Звернення {appeal_id} позначено виконаним {resolved_on} і чекає вашої відповіді "
+              "(нагадування № {reminder_number}).\n"
+              "- підтвердити та оцінити: POST {api}/appeals/{appeal_id}/confirm\n"
+              "- повернути на доопрацювання: POST {api}/appeals/{appeal_id}/rework",
+        "en": "Appeal {appeal_id} was reported resolved on {resolved_on} and awaits your answer "
+              "(reminder no. {reminder_number}).\n"
+              "- confirm and rate: POST {api}/appeals/{appeal_id}/confirm\n"
+              "- send back for rework: POST {api}/appeals/{appeal_id}/rework",
+    },
+    "portal_feedback_answered": {
+        "title": ("Відповідь на ваш відгук про портал", "Your portal feedback was answered"),
+        "uk": "Ми відповіли на ваш відгук про портал ({feedback_id}). Дякуємо, що допомагаєте "
+              "нам ставати кращими!\nПрочитати відповідь: GET {api}/portal-feedback",
+        "en": "We answered your feedback about the portal ({feedback_id}). Thank you for helping "
+              "us improve!\nRead the answer: GET {api}/portal-feedback",
+    },
+    "body_appeal_assigned": {
+        "title": ("Нове звернення для вашого підрозділу", "New appeal for your body"),
+        "uk": "Звернення {appeal_id} передано підрозділу «{body}».{due_uk}\n"
+              "Взяти в роботу: POST {api}/appeals/{appeal_id}/take",
+        "en": "Appeal {appeal_id} was assigned to \"{body}\".{due_en}\n"
+              "Take it into work: POST {api}/appeals/{appeal_id}/take",
+    },
+    "body_appeal_rework": {
+        "title": ("Звернення повернуто на доопрацювання", "Appeal sent back for rework"),
+        "uk": "Автор повернув звернення {appeal_id} підрозділу «{body}» на доопрацювання.{due_uk}"
+              "\nПричина — у зверненні: GET {api}/appeals/{appeal_id}",
+        "en": "The author sent appeal {appeal_id} back to \"{body}\" for rework.{due_en}\n"
+              "The reason is in the appeal: GET {api}/appeals/{appeal_id}",
+    },
+    "author_commented": {
+        "title": ("Автор прокоментував звернення", "The author commented on an appeal"),
+        "uk": "Автор звернення {appeal_id} (підрозділ «{body}») додав коментар.\n"
+              "Прочитати й відповісти: GET {api}/appeals/{appeal_id}/comments",
+        "en": "The author of appeal {appeal_id} (body \"{body}\") added a comment.\n"
+              "Read and reply: GET {api}/appeals/{appeal_id}/comments",
+    },
+}
+
+
+def _utc(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+
+
+def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = None,
+                reason: str | None = None, due_at=None, resolved_at=None,
+                reminder_number: int | None = None, feedback_id: str | None = None
+                ) -> tuple[tuple[str, str], tuple[str, str]]:
+    """``((title_uk, title_en), (text_uk, text_en))`` of a notification of ``kind``."""
+    text = _NOTICES[str(kind)]
+    reason = " ".join(reason.split()) if isinstance(reason, str) and reason.strip() else None
+    values = {
+        "api": API, "appeal_id": appeal_id, "body": body, "feedback_id": feedback_id,
+        "reminder_number": reminder_number,
+        "resolved_on": resolved_at.strftime("%Y-%m-%d") if resolved_at is not None else "",
+        "due_uk": f" Строк виконання: {_utc(due_at)}." if due_at is not None else "",
+        "due_en": f" Due by {_utc(due_at)}." if due_at is not None else "",
+        "reason_uk": reason or "не вказано.", "reason_en": reason or "not given.",
+        "reason_line_uk": f" Причина: {reason}" if reason else "",
+        "reason_line_en": f" Reason: {reason}" if reason else "",
+    }
+    return text["title"], (text["uk"].format(**values), text["en"].format(**values))
+
+
+def notification_mail(title_uk: str, title_en: str, text_uk: str, text_en: str,
+                      display_name: str | None) -> tuple[str, str]:
+    """``(subject, text)`` of the email copy of a notification, to its own recipient."""
+    greeting_uk = f"Вітаємо, {display_name}!" if display_name else "Вітаємо!"
+    greeting_en = f"Hello {display_name}," if display_name else "Hello,"
+    body = (f"{greeting_uk}\n\n{text_uk}\n\n"
+            "Листи-сповіщення можна вимкнути в налаштуваннях облікового запису.\n"
+            f"\n— — —\n\n{greeting_en}\n\n{text_en}\n\n"
+            "You can turn these emails off in your account settings.\n"
+            "\n-- \nГромада / Hromada\n")
+    return f"Громада: {title_uk} / Hromada: {title_en}", body

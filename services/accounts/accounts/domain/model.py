@@ -162,6 +162,7 @@ class Account:
     trust_level: int = INITIAL_TRUST
     rejections: list[datetime] = field(default_factory=list)
     deleted_at: datetime | None = None
+    email_notifications: bool = True
     events: list = field(default_factory=list, repr=False, compare=False)
     audit: list[AuditEntry] = field(default_factory=list, repr=False, compare=False)
 
@@ -185,6 +186,13 @@ class Account:
     @property
     def is_deleted(self) -> bool:
         return self.status == "deleted"
+
+    @property
+    def mailable(self) -> bool:
+        """Whether notifications may be copied to the email: a verified address, not deleted,
+        and the person did not turn them off."""
+        return (not self.is_deleted and self.verified and bool(self.email)
+                and self.email_notifications)
 
     @property
     def public_name(self) -> str:
@@ -221,6 +229,16 @@ class Account:
     def rehash_password(self, password_hash: str) -> None:
         """Same password, stronger hash parameters: not a change anyone needs to audit."""
         self.password_hash = password_hash
+
+    def set_email_notifications(self, enabled: bool, now: datetime) -> bool:
+        """Turn email copies of notifications on or off (in-app ones always stay); False if
+        unchanged."""
+        self._require_not_deleted()
+        if self.email_notifications == bool(enabled):
+            return False
+        self.email_notifications = bool(enabled)
+        self._audit("email_notifications_" + ("on" if enabled else "off"), self.id, now)
+        return True
 
     def set_roles(self, roles, body: str | None, *, by: str, now: datetime) -> bool:
         """Replace roles and body (checked by :func:`roles_problems`); False if unchanged."""

@@ -5,6 +5,8 @@ settings); the caller's :class:`~hromada_common.auth.Identity` comes in already 
 """
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -15,8 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from hromada_common import events as ev
 from hromada_common.auth import Identity, TokenIssuer, TooManyRequests, Unauthenticated
-from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, load_or_invalid
 
+from ..domain import notifications as notices
 from ..domain.api_keys import INTEGRATION_TRUST, ApiKey, api_key_problems
 from ..domain.codes import CodePurpose, CodeRejected, OneTimeCode
 from ..domain.messages import code_mail
@@ -39,7 +42,18 @@ from ..domain.model import (
 from ..domain.passwords import PasswordHasher, password_problems
 from ..domain.throttling import Locked, ThrottlePolicy, throttle_key
 from ..domain.tokens import RefreshRejected, TokenFamily, hash_token
-from ..schemas import account_view, api_key_view, contact_view, export_view, token_pair_view
+from ..schemas import (
+    EmailNotificationsIn,
+    MarkNotificationsReadIn,
+    MyNotificationsIn,
+    account_view,
+    api_key_view,
+    contact_view,
+    export_view,
+    notification_view,
+    token_pair_view,
+)
+from . import notifier
 
 log = logging.getLogger(__name__)
 
@@ -510,7 +524,8 @@ def export_my_data(uow, identity: Identity) -> dict:
         account = _own_account(uow, identity)
         return export_view(account, uow.accounts.audit_of(account.id),
                            uow.tokens.sessions_of(account.id), uow.codes.of_account(account.id),
-                           uow.api_keys.created_by(account.id), uow.mail.of_address(account.email))
+                           uow.api_keys.created_by(account.id), uow.mail.of_address(account.email),
+                           uow.notifications.of_account(account.id))
 
 
 def delete_my_account(uow, security: Security, identity: Identity, password) -> dict:
@@ -535,6 +550,7 @@ def delete_my_account(uow, security: Security, identity: Identity, password) -> 
         uow.tokens.revoke_all(account.id, now, "account deleted")
         uow.codes.delete_of_account(account.id)
         uow.mail.delete_to(email)
+        uow.notifications.delete_of_account(account.id)
         throttle.record_success()
         uow.throttles.save(throttle)
         _record_events(uow, account)
@@ -545,9 +561,11 @@ def delete_my_account(uow, security: Security, identity: Identity, password) -> 
 # ------------------------------------------------------------------------------- events
 
 
-def count_rejection(uow, settings: Settings, envelope: dict) -> bool:
-    """An appeal was rejected: count it against its author, exactly once per event.
-    Returns True if the author's trust was lowered."""
+def handle_appeal_state_changed(uow, settings: Settings, envelope: dict) -> bool:
+    """Intake changed an appeal's state. Exactly once per event, in one transaction: a
+    rejection counts against its author's trust, and the author and the responsible body's
+    staff are notified (``domain.notifications`` says who hears what). Returns True if the
+    author's trust was lowered."""
     envelope, data = ev.parse_event(envelope, ev.APPEAL_STATE_CHANGED)
     with uow:
         if uow.already_processed(CONSUMER, envelope["id"]):
@@ -562,9 +580,98 @@ def count_rejection(uow, settings: Settings, envelope: dict) -> bool:
                                                    policy=settings.trust, by=data["by"])
                 uow.accounts.save(account)
                 _record_events(uow, account)
+        notifier.deliver(uow, notices.deliveries_for_state_change(data), envelope["id"], _now())
         uow.mark_processed(CONSUMER, envelope["id"])
         uow.commit()
     return lowered
+
+
+def _notify_once(uow, envelope: dict, event_type: str, deliveries_for) -> int:
+    """Consume one event whose only effect is notifications, exactly once (inbox)."""
+    envelope, data = ev.parse_event(envelope, event_type)
+    with uow:
+        if uow.already_processed(CONSUMER, envelope["id"]):
+            return 0
+        created = notifier.deliver(uow, deliveries_for(data), envelope["id"], _now())
+        uow.mark_processed(CONSUMER, envelope["id"])
+        uow.commit()
+    return created
+
+
+def handle_appeal_commented(uow, envelope: dict) -> int:
+    """Staff commented → tell the author; the author commented → tell the body's staff."""
+    return _notify_once(uow, envelope, ev.APPEAL_COMMENTED, notices.deliveries_for_comment)
+
+
+def handle_confirmation_reminder_due(uow, envelope: dict) -> int:
+    """A resolved appeal still awaits its author's answer: remind them."""
+    return _notify_once(uow, envelope, ev.CONFIRMATION_REMINDER_DUE,
+                        notices.deliveries_for_reminder)
+
+
+def handle_portal_feedback_answered(uow, envelope: dict) -> int:
+    """Staff answered a resident's feedback about the portal: tell them."""
+    return _notify_once(uow, envelope, ev.PORTAL_FEEDBACK_ANSWERED,
+                        notices.deliveries_for_portal_feedback)
+
+
+# ------------------------------------------------------------------------ notifications
+
+
+def _encode_cursor(notification) -> str:
+    return base64.urlsafe_b64encode(json.dumps(
+        [notification.created_at.isoformat(), notification.id]).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None):
+    if not cursor:
+        return None
+    try:
+        created_at, notification_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        created_at = datetime.fromisoformat(created_at)
+        if created_at.tzinfo is None:
+            raise ValueError("naive time")
+        return created_at, str(notification_id)
+    except (ValueError, TypeError):
+        raise _invalid({"cursor": ["not a cursor this API issued"]})
+
+
+def my_notifications(uow, identity: Identity, params=None) -> dict:
+    """The caller's notifications, newest first: ``{items, next_cursor, unread_count}``."""
+    data = load_or_invalid(MyNotificationsIn(), params if params is not None else {})
+    after = _decode_cursor(data["cursor"])
+    with uow:
+        account = _own_account(uow, identity)
+        page = uow.notifications.page(account.id, data["limit"] + 1,
+                                      unread_only=data["unread_only"], after=after)
+        unread = uow.notifications.unread_count(account.id)
+    items = page[:data["limit"]]
+    return {"items": [notification_view(n) for n in items],
+            "next_cursor": _encode_cursor(items[-1]) if len(page) > data["limit"] else None,
+            "unread_count": unread}
+
+
+def mark_notifications_read(uow, identity: Identity, payload) -> dict:
+    """Mark some (``ids``) or ``all`` of the caller's notifications read → ``{updated}``.
+    Ids of someone else's notifications (or unknown ones) are ignored, not revealed."""
+    data = load_or_invalid(MarkNotificationsReadIn(), payload)
+    with uow:
+        account = _own_account(uow, identity)
+        updated = uow.notifications.mark_read(
+            account.id, None if data.get("all") else sorted(set(data["ids"])), _now())
+        uow.commit()
+    return {"updated": updated}
+
+
+def set_email_notifications(uow, identity: Identity, payload) -> dict:
+    """Turn email copies of the caller's notifications on or off → the account."""
+    data = load_or_invalid(EmailNotificationsIn(), payload)
+    with uow:
+        account = _own_account(uow, identity, for_update=True)
+        if account.set_email_notifications(data["email_notifications"], _now()):
+            uow.accounts.save(account)
+            uow.commit()
+    return account_view(account)
 
 
 # -------------------------------------------------------------------------- maintenance

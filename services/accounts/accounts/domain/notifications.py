@@ -1,0 +1,168 @@
+"""Who hears about what: the notifier's rules, in plain Python.
+
+An event about an appeal becomes zero or more *deliveries*: a :class:`Notice` (what to say,
+in Ukrainian and English) for a recipient, either one account (:class:`ToAccount`, e.g. the
+appeal's author) or the staff of a body (:class:`ToBodyStaff`: every executor and the head
+whose ``body`` is the appeal's body). The service layer turns recipients into accounts,
+writes one in-app notification per account and queues the email.
+
+Notices carry appeal ids, body codes, dates and what the recipient may do next, never anyone
+else's personal data: not a name, not an address, not what another person wrote.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .messages import notice_text
+
+
+class NoticeKind(StrEnum):
+    # to the appeal's author
+    APPEAL_ASSIGNED = "appeal_assigned"
+    APPEAL_IN_PROGRESS = "appeal_in_progress"
+    APPEAL_RESOLVED = "appeal_resolved"
+    APPEAL_REJECTED = "appeal_rejected"
+    APPEAL_CLOSED = "appeal_closed"
+    APPEAL_ARCHIVED = "appeal_archived"
+    APPEAL_REWORK = "appeal_rework"
+    STAFF_COMMENTED = "staff_commented"
+    CONFIRMATION_REMINDER = "confirmation_reminder"
+    PORTAL_FEEDBACK_ANSWERED = "portal_feedback_answered"
+    # to the staff of the responsible body
+    BODY_APPEAL_ASSIGNED = "body_appeal_assigned"
+    BODY_APPEAL_REWORK = "body_appeal_rework"
+    AUTHOR_COMMENTED = "author_commented"
+
+
+AUTHOR_KIND_OF_STATE = {
+    "assigned": NoticeKind.APPEAL_ASSIGNED,
+    "in_progress": NoticeKind.APPEAL_IN_PROGRESS,
+    "resolved": NoticeKind.APPEAL_RESOLVED,
+    "rejected": NoticeKind.APPEAL_REJECTED,
+    "closed": NoticeKind.APPEAL_CLOSED,
+    "archived": NoticeKind.APPEAL_ARCHIVED,
+    "rework": NoticeKind.APPEAL_REWORK,
+}
+"""Appeal states the author is told about (``submitted`` they did themselves; ``duplicate``
+is not in issue #5's list)."""
+
+BODY_KIND_OF_STATE = {
+    "assigned": NoticeKind.BODY_APPEAL_ASSIGNED,
+    "rework": NoticeKind.BODY_APPEAL_REWORK,
+}
+"""Appeal states that put work in front of the responsible body's staff."""
+
+BODY_STAFF_ROLES = frozenset({"executor", "head"})
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What to tell someone: a kind, the appeal it is about, a bilingual title and text."""
+
+    kind: NoticeKind
+    appeal_id: str | None
+    title: str
+    text: str
+    title_uk: str
+    title_en: str
+    text_uk: str
+    text_en: str
+
+    @classmethod
+    def of(cls, kind: NoticeKind, appeal_id: str | None, **values) -> "Notice":
+        (title_uk, title_en), (text_uk, text_en) = notice_text(kind, appeal_id=appeal_id,
+                                                               **values)
+        return cls(kind=kind, appeal_id=appeal_id, title=f"{title_uk} / {title_en}",
+                   text=f"{text_uk}\n\n{text_en}", title_uk=title_uk, title_en=title_en,
+                   text_uk=text_uk, text_en=text_en)
+
+
+@dataclass(frozen=True)
+class ToAccount:
+    account_id: str
+
+
+@dataclass(frozen=True)
+class ToBodyStaff:
+    """Every executor and head of ``body``, except ``exclude`` (whoever acted: nobody needs
+    to be told about what they did themselves)."""
+
+    body: str
+    exclude: str | None = None
+
+
+Recipient = ToAccount | ToBodyStaff
+Delivery = tuple[Recipient, Notice]
+
+
+@dataclass
+class Notification:
+    """One in-app notification of one account, made from one event (at most once per kind)."""
+
+    id: str
+    account_id: str
+    kind: str
+    appeal_id: str | None
+    title: str
+    text: str
+    created_at: datetime
+    source_event_id: str
+    read_at: datetime | None = None
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None
+
+
+def is_body_staff(roles, body: str | None, wanted_body: str) -> bool:
+    return body == wanted_body and bool(BODY_STAFF_ROLES & set(roles))
+
+
+# --------------------------------------------------------------------- events → deliveries
+
+
+def deliveries_for_state_change(data: dict) -> list[Delivery]:
+    """``hromada.appeal.state_changed.v1``: the author hears about every state on the list;
+    the body's staff about new work (assigned, or sent back for rework)."""
+    state, appeal_id, body = data["state"], data["appeal_id"], data.get("body")
+    deliveries: list[Delivery] = []
+    kind = AUTHOR_KIND_OF_STATE.get(state)
+    if kind is not None and data.get("author_id"):
+        deliveries.append((ToAccount(data["author_id"]), Notice.of(
+            kind, appeal_id, body=body, reason=data.get("reason"), due_at=data.get("due_at"))))
+    kind = BODY_KIND_OF_STATE.get(state)
+    if kind is not None and body:
+        deliveries.append((ToBodyStaff(body, exclude=data.get("by")), Notice.of(
+            kind, appeal_id, body=body, due_at=data.get("due_at"))))
+    return deliveries
+
+
+def deliveries_for_comment(data: dict) -> list[Delivery]:
+    """``hromada.appeal.commented.v1``: staff wrote → the author; the author wrote → the body's
+    staff. Other residents' comments notify nobody (they would be noise, and an open door to
+    spamming staff)."""
+    appeal_id, author = data["appeal_id"], data["author_id"]
+    appeal_author = data.get("appeal_author_id")
+    if data["author_role"] == "staff":
+        if appeal_author and appeal_author != author:
+            return [(ToAccount(appeal_author), Notice.of(NoticeKind.STAFF_COMMENTED, appeal_id))]
+        return []
+    if author == appeal_author and data.get("body"):
+        return [(ToBodyStaff(data["body"], exclude=author),
+                 Notice.of(NoticeKind.AUTHOR_COMMENTED, appeal_id, body=data["body"]))]
+    return []
+
+
+def deliveries_for_reminder(data: dict) -> list[Delivery]:
+    """``hromada.appeal.confirmation_reminder_due.v1``: remind the author to answer."""
+    return [(ToAccount(data["author_id"]), Notice.of(
+        NoticeKind.CONFIRMATION_REMINDER, data["appeal_id"], resolved_at=data["resolved_at"],
+        reminder_number=data["reminder_number"]))]
+
+
+def deliveries_for_portal_feedback(data: dict) -> list[Delivery]:
+    """``hromada.portal_feedback.answered.v1``: tell the author their feedback was answered."""
+    return [(ToAccount(data["author_id"]), Notice.of(
+        NoticeKind.PORTAL_FEEDBACK_ANSWERED, None, feedback_id=data["feedback_id"]))]
