@@ -14,7 +14,6 @@ from .adapters.routing_data import load_settings
 from .adapters.taxonomy_file import load_taxonomy_file
 from .adapters.timer_runner import SlaTimerRunner
 from .adapters.uow import RoutingUnitOfWork
-from .domain.deadlines import WorkingCalendar
 from .service_layer import handlers, taxonomy_admin, workflow
 
 taxonomy_cache = handlers.TaxonomyCache()
@@ -27,14 +26,6 @@ class RoutingService:
     config = Config()
     caller = CallerProvider()
     sla_timers = SlaTimerRunner()
-
-    @property
-    def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(tz=self.config.get("CITY_TIMEZONE", "Europe/Kyiv"))
-
-    @property
-    def fallback_body(self) -> str:
-        return self.config.get("FALLBACK_BODY", "dispatch_1551")
 
     @property
     def settings(self) -> workflow.RoutingSettings:
