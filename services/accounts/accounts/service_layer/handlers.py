@@ -174,22 +174,28 @@ def register(uow, security: Security, email, password, display_name, phone=None)
     return account_view(account)
 
 
+def _redeem_code(uow, email, code, purpose: CodePurpose, now):
+    """In an open unit of work: redeem the account's current ``purpose`` code, returning
+    ``(account, code)``; a wrong code's attempt is committed before the error is raised."""
+    account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
+    stored = uow.codes.current(account.id, purpose, for_update=True) if account else None
+    if stored is None:
+        raise _code_error("missing")
+    try:
+        stored.redeem(code, now)
+    except CodeRejected as rejected:
+        uow.codes.save(stored)  # the failed attempt counts
+        uow.commit()
+        raise _code_error(rejected.reason)
+    return account, stored
+
+
 def verify_email(uow, email, code) -> dict:
     """Mark the email verified with the code mailed to it."""
     email = normalise_email(email)
     now = _now()
     with uow:
-        account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
-        stored = uow.codes.current(account.id, CodePurpose.VERIFY_EMAIL, for_update=True) \
-            if account else None
-        if stored is None:
-            raise _code_error("missing")
-        try:
-            stored.redeem(code, now)
-        except CodeRejected as rejected:
-            uow.codes.save(stored)  # the failed attempt counts
-            uow.commit()
-            raise _code_error(rejected.reason)
+        account, stored = _redeem_code(uow, email, code, CodePurpose.VERIFY_EMAIL, now)
         uow.codes.save(stored)
         account.verify_email(now)
         uow.accounts.save(account)
@@ -323,17 +329,7 @@ def reset_password(uow, security: Security, email, code, new_password) -> dict:
         raise _invalid({"new_password": problems})
     now = _now()
     with uow:
-        account = uow.accounts.get_by_email(email, for_update=True) if isinstance(email, str) else None
-        stored = uow.codes.current(account.id, CodePurpose.RESET_PASSWORD, for_update=True) \
-            if account else None
-        if stored is None:
-            raise _code_error("missing")
-        try:
-            stored.redeem(code, now)
-        except CodeRejected as rejected:
-            uow.codes.save(stored)
-            uow.commit()
-            raise _code_error(rejected.reason)
+        account, stored = _redeem_code(uow, email, code, CodePurpose.RESET_PASSWORD, now)
         uow.codes.save(stored)
         account.change_password(security.hasher.hash(new_password), now, by=account.id)
         account.verify_email(now)  # the code reached the mailbox: that proves it too
