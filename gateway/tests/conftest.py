@@ -1,51 +1,31 @@
-# nameko's pytest plugin no longer monkey-patches; the gateway runs under eventlet, so do the tests.
-import eventlet
+# The root conftest monkey-patches eventlet and loads the shared infrastructure fixtures.
+import os
+import sys
+import uuid
+from dataclasses import dataclass
+from unittest.mock import MagicMock
 
-eventlet.monkey_patch()
+import pytest
+import requests
+from nameko.testing.services import replace_dependencies
+from nameko.testing.utils import find_free_port
 
-import os  # noqa: E402
-import sys  # noqa: E402
-import uuid  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from unittest.mock import MagicMock  # noqa: E402
-from urllib.parse import quote, urlsplit  # noqa: E402
-
-import pytest  # noqa: E402
-import requests  # noqa: E402
-from nameko.testing.services import replace_dependencies  # noqa: E402
-from nameko.testing.utils import find_free_port  # noqa: E402
-
-from gateway.service import GatewayService  # noqa: E402
+from gateway.service import GatewayService
+from hromada_common.testing.infra import uri_for_vhost
 
 # The suite runs with --import-mode=importlib, which keeps test folders off sys.path; the
 # shared builders (uniquely named, so no other suite's module shadows them) need it.
 sys.path.insert(0, os.path.dirname(__file__))
 
-AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
-
-
-def _management_api(amqp_uri: str) -> tuple[str, tuple[str, str]]:
-    parts = urlsplit(amqp_uri)
-    base = os.environ.get("RABBIT_MGMT_URI") or f"http://{parts.hostname or '127.0.0.1'}:15672"
-    mgmt = urlsplit(base)
-    base = f"{mgmt.scheme}://{mgmt.hostname}:{mgmt.port or 15672}"
-    return base, (parts.username or "guest", parts.password or "guest")
-
 
 @pytest.fixture
-def amqp_uri():
-    """A throwaway RabbitMQ vhost for one test; its AMQP URI."""
-    base, auth = _management_api(AMQP_URI)
+def amqp_uri(rabbit_server):
+    """A throwaway RabbitMQ vhost for one test, on the broker the shared fixtures found."""
+    base_uri, admin = rabbit_server
     vhost = f"gateway-test-{uuid.uuid4().hex[:12]}"
-    path = quote(vhost, safe="")
-    requests.put(f"{base}/api/vhosts/{path}", auth=auth, timeout=10).raise_for_status()
-    requests.put(
-        f"{base}/api/permissions/{path}/{quote(auth[0], safe='')}",
-        json={"configure": ".*", "write": ".*", "read": ".*"}, auth=auth, timeout=10,
-    ).raise_for_status()
-    parts = urlsplit(AMQP_URI)
-    yield f"{parts.scheme}://{parts.netloc}/{path}"
-    requests.delete(f"{base}/api/vhosts/{path}", auth=auth, timeout=30)
+    admin.create_vhost(vhost)
+    yield uri_for_vhost(base_uri, vhost)
+    admin.delete_vhost(vhost)
 
 
 @pytest.fixture

@@ -152,14 +152,14 @@ def hromada_vhost(rabbit_server):
     admin.delete_vhost(name)
 
 
-def _uri_for_vhost(base_uri: str, vhost: str) -> str:
+def uri_for_vhost(base_uri: str, vhost: str) -> str:
     parts = urlsplit(base_uri)
     return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
 
 
 @pytest.fixture(scope="session")
 def hromada_amqp_uri(rabbit_server, hromada_vhost):
-    return _uri_for_vhost(rabbit_server[0], hromada_vhost)
+    return uri_for_vhost(rabbit_server[0], hromada_vhost)
 
 
 @pytest.fixture(scope="session")
@@ -172,7 +172,7 @@ def make_amqp_uri(rabbit_server):
         name = f"hromada-test-{label}-{uuid.uuid4().hex[:8]}"
         admin.create_vhost(name)
         created.append(name)
-        return _uri_for_vhost(base_uri, name), name
+        return uri_for_vhost(base_uri, name), name
 
     yield create
     for name in created:
