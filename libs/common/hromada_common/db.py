@@ -6,6 +6,7 @@ nothing but RabbitMQ; PostgreSQL is what a city runs.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 import os
 from pathlib import Path
 
@@ -119,3 +120,11 @@ def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )
     return outbox, inbox
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A stored timestamp as an aware UTC datetime (SQLite returns naive ones; everything is
+    stored in UTC)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value

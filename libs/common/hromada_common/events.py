@@ -35,6 +35,12 @@ PORTAL_FEEDBACK_ANSWERED = "hromada.portal_feedback.answered.v1"
 ACCOUNT_STATUS_CHANGED = "hromada.account.status_changed.v1"
 ACCOUNT_TRUST_CHANGED = "hromada.account.trust_changed.v1"
 ACCOUNT_DELETED = "hromada.account.deleted.v1"
+BADGE_AWARDED = "hromada.resident.badge_awarded.v1"
+LEVEL_REACHED = "hromada.resident.level_reached.v1"
+NOMINATION_CREATED = "hromada.reward.nominated.v1"
+NOMINATION_DECIDED = "hromada.reward.nomination_decided.v1"
+REWARD_GRANTED = "hromada.reward.granted.v1"
+REWARD_DELIVERED = "hromada.reward.delivered.v1"
 
 
 class StrictSchema(Schema):
@@ -82,6 +88,13 @@ class AppealAssignedV1(StrictSchema):
     due_at = fields.AwareDateTime(required=True, format="iso")
     assigned_at = fields.AwareDateTime(required=True, format="iso")
     rule = fields.String(required=True, metadata={"description": "why this body was chosen"})
+    district = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "code of the city district the appeal's location lies in; null outside "
+                       "every district (added later in v1: absent means null)"})
+
+
+REJECTION_CODES = ("spam", "not_constructive", "out_of_remit", "other")
+"""Why a moderator rejected an appeal; ``spam`` costs the author points."""
 
 
 class AppealStateChangedV1(StrictSchema):
@@ -107,6 +120,10 @@ class AppealStateChangedV1(StrictSchema):
     at = fields.AwareDateTime(required=True, format="iso")
     by = fields.String(required=True)
     reason = fields.String(load_default=None, allow_none=True)
+    reason_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(REJECTION_CODES),
+        metadata={"description": "why a moderator rejected it (only with state rejected; "
+                                 "added later in v1: absent means null)"})
     cause = fields.String(required=True, allow_none=True, metadata={
         "description": "id of the event that caused it; null when a person's command did"})
 
@@ -266,6 +283,9 @@ class PortalFeedbackAnsweredV1(StrictSchema):
     feedback_id = fields.String(required=True)
     author_id = fields.String(required=True)
     at = fields.AwareDateTime(required=True, format="iso")
+    useful = fields.Boolean(load_default=False, metadata={
+        "description": "staff marked the suggestion useful (added later in v1: absent means "
+                       "false)"})
 
 
 class AccountStatusChangedV1(StrictSchema):
@@ -294,6 +314,76 @@ class AccountDeletedV1(StrictSchema):
     at = fields.AwareDateTime(required=True, format="iso")
 
 
+class BadgeAwardedV1(StrictSchema):
+    """A resident earned a badge (each badge at most once per resident)."""
+
+    resident_id = fields.String(required=True)
+    badge = fields.String(required=True, metadata={"description": "badge code, e.g. first_appeal"})
+    name = fields.Nested(LocalisedName, required=True)
+    awarded_at = fields.AwareDateTime(required=True, format="iso")
+    cause = fields.String(required=True, metadata={"description": "id of the event that earned it"})
+
+
+class LevelReachedV1(StrictSchema):
+    """A resident's all-time points crossed the threshold of a higher level."""
+
+    resident_id = fields.String(required=True)
+    level = fields.Integer(required=True, validate=validate.Range(min=1))
+    name = fields.Nested(LocalisedName, required=True)
+    points = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+PERIOD_KINDS = ("month", "quarter", "year")
+
+
+class NominationCreatedV1(StrictSchema):
+    """A period ended and a resident was nominated for a reward by their place in it."""
+
+    nomination_id = fields.String(required=True)
+    resident_id = fields.String(required=True)
+    period = fields.String(required=True, metadata={
+        "description": "2026-11 (month), 2026-Q4 (quarter) or 2026 (year)"})
+    district = fields.String(required=True, allow_none=True,
+                             metadata={"description": "null for a city-wide nomination"})
+    rank = fields.Integer(required=True, validate=validate.Range(min=1))
+    points = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class NominationDecidedV1(StrictSchema):
+    """Staff approved (with a reward kind) or declined (with a reason) a nomination."""
+
+    nomination_id = fields.String(required=True)
+    resident_id = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "declined"]))
+    reason = fields.String(required=True, allow_none=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class RewardGrantedV1(StrictSchema):
+    """An approved nomination yielded a reward: a certificate to download or a gift to hand
+    over."""
+
+    reward_id = fields.String(required=True)
+    nomination_id = fields.String(required=True)
+    resident_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["certificate", "gift"]))
+    gift_id = fields.String(required=True, allow_none=True)
+    period = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
+class RewardDeliveredV1(StrictSchema):
+    """Staff handed a gift over to the resident."""
+
+    reward_id = fields.String(required=True)
+    resident_id = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
 SCHEMAS: dict[str, type[Schema]] = {
     APPEAL_SUBMITTED: AppealSubmittedV1,
     APPEAL_ASSIGNED: AppealAssignedV1,
@@ -315,6 +405,12 @@ SCHEMAS: dict[str, type[Schema]] = {
     ACCOUNT_STATUS_CHANGED: AccountStatusChangedV1,
     ACCOUNT_TRUST_CHANGED: AccountTrustChangedV1,
     ACCOUNT_DELETED: AccountDeletedV1,
+    BADGE_AWARDED: BadgeAwardedV1,
+    LEVEL_REACHED: LevelReachedV1,
+    NOMINATION_CREATED: NominationCreatedV1,
+    NOMINATION_DECIDED: NominationDecidedV1,
+    REWARD_GRANTED: RewardGrantedV1,
+    REWARD_DELIVERED: RewardDeliveredV1,
 }
 """The one registry of event types: type → schema of its ``data``."""
 

@@ -3,31 +3,15 @@ from __future__ import annotations
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from nameko.timer import Timer
 
 from hromada_common import events as ev
 from hromada_common.caller import CallerProvider
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
+from hromada_common.timers import configured_timer
 
 from .adapters.orm import Base, inbox, outbox
 from .adapters.uow import FeedbackUnitOfWork
 from .service_layer import handlers
-
-
-class ConfiguredTimer(Timer):
-    """A nameko timer whose interval comes from the service config (``config_key``),
-    so operators tune it in config.yml rather than in code."""
-
-    def __init__(self, config_key: str, default: float, **kwargs):
-        self.config_key = config_key
-        super().__init__(interval=default, **kwargs)
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.config_key, self.interval))
-        super().setup()
-
-
-configured_timer = ConfiguredTimer.decorator
 
 
 class FeedbackService:

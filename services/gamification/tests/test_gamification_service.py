@@ -1,18 +1,5 @@
-"""The gamification shell answers health checks against its real, migrated database."""
-import os
-
-from nameko.testing.services import entrypoint_hook
-
-from hromada_common.testing.helpers import migrated_database, service_config
-
-SERVICE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+"""The gamification service answers health checks against its real, migrated database."""
 
 
-def test_health_reports_database_and_broker(container_factory, hromada_amqp_uri, make_database):
-    from gamification.service import GamificationService
-
-    url = migrated_database(make_database, "gamification", SERVICE_DIR)
-    container = container_factory(GamificationService, service_config(hromada_amqp_uri, url))
-    container.start()
-    with entrypoint_hook(container, "health") as health:
-        assert health() == {"database": "ok", "broker": "ok"}
+def test_health_reports_database_and_broker(driver):
+    assert driver.call("health") == {"database": "ok", "broker": "ok"}

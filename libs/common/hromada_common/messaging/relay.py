@@ -121,7 +121,10 @@ class ConfirmingPublisher:
                         f"{len(self._unconfirmed)} of {len(events)} events not confirmed "
                         f"within {self.confirm_timeout}s"
                     )
-                self._connection.drain_events(timeout=remaining)
+                connection = self._connection
+                if connection is None:  # closed under us: the container is being killed
+                    raise PublishNotConfirmed("the publisher was closed while awaiting confirms")
+                connection.drain_events(timeout=remaining)
             if self._nacked:
                 raise PublishNotConfirmed(f"broker nacked {len(self._nacked)} events")
         except Exception:
