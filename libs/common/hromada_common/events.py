@@ -35,6 +35,7 @@ PORTAL_FEEDBACK_ANSWERED = "hromada.portal_feedback.answered.v1"
 ACCOUNT_STATUS_CHANGED = "hromada.account.status_changed.v1"
 ACCOUNT_TRUST_CHANGED = "hromada.account.trust_changed.v1"
 ACCOUNT_DELETED = "hromada.account.deleted.v1"
+POINTS_AWARDED = "hromada.resident.points_awarded.v1"
 BADGE_AWARDED = "hromada.resident.badge_awarded.v1"
 LEVEL_REACHED = "hromada.resident.level_reached.v1"
 NOMINATION_CREATED = "hromada.reward.nominated.v1"
@@ -314,6 +315,19 @@ class AccountDeletedV1(StrictSchema):
     at = fields.AwareDateTime(required=True, format="iso")
 
 
+class PointsAwardedV1(StrictSchema):
+    """A ledger entry: a resident earned (or, negative, lost) points for something they did."""
+
+    entry_id = fields.String(required=True)
+    resident_id = fields.String(required=True)
+    rule = fields.String(required=True, metadata={"description": "e.g. appeal_accepted"})
+    points = fields.Integer(required=True)
+    appeal_id = fields.String(required=True, allow_none=True)
+    district = fields.String(required=True, allow_none=True)
+    cause = fields.String(required=True, metadata={"description": "id of the event that earned it"})
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
 class BadgeAwardedV1(StrictSchema):
     """A resident earned a badge (each badge at most once per resident)."""
 
@@ -405,6 +419,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     ACCOUNT_STATUS_CHANGED: AccountStatusChangedV1,
     ACCOUNT_TRUST_CHANGED: AccountTrustChangedV1,
     ACCOUNT_DELETED: AccountDeletedV1,
+    POINTS_AWARDED: PointsAwardedV1,
     BADGE_AWARDED: BadgeAwardedV1,
     LEVEL_REACHED: LevelReachedV1,
     NOMINATION_CREATED: NominationCreatedV1,
