@@ -188,6 +188,7 @@ def openapi_document() -> dict:
     _account_paths(spec)
     _workflow_paths(spec)
     _feedback_paths(spec)
+    _gamification_paths(spec)
     return spec.to_dict()
 
 
@@ -383,4 +384,77 @@ def _feedback_paths(spec: APISpec) -> None:
         "/api/v1/statistics": {"get": _operation(
             "statistics", "Counts by state; only confirmed appeals count as done",
             responses={"200": _ok("Counts.", {"type": "object"})})},
+    })
+
+
+def _query(schema) -> list[dict]:
+    return [{"in": "query", "schema": schema}]
+
+
+def _gamification_paths(spec: APISpec) -> None:
+    """Points, badges, leaderboards, ratings, nominations, rewards and the gift catalogue."""
+    found = _ok("Found.", {"type": "object"})
+    done = _ok("Recorded.", {"type": "object"})
+    missing = {"404": _problem("No such item.")}
+    conflict = {"409": _problem("Not possible in the item's current state.")}
+    bad_query = {"422": _problem("Invalid query parameters; errors names each one.")}
+
+    def queried(operation: dict, schema) -> dict:
+        operation["parameters"] = operation["parameters"] + _query(schema)
+        operation["responses"].update(bad_query)
+        return operation
+
+    certificate = {"description": "The certificate of gratitude.",
+                   "content": {"application/pdf": {"schema": {"type": "string",
+                                                              "format": "binary"}}}}
+    _add_paths(spec, {
+        "/api/v1/me/points": {"get": queried(_operation(
+            "myPoints", "Your points, level, badges and points ledger",
+            responses={"200": found}, secured=True), schemas.PageQuery)},
+        "/api/v1/me/public-profile": {"put": _operation(
+            "setPublicProfile", "Choose how leaderboards show you (name or pseudonym)",
+            schemas.PublicProfileIn, {"200": done}, secured=True)},
+        "/api/v1/me/rewards": {"get": _operation(
+            "myRewards", "Your nominations and rewards", responses={"200": found},
+            secured=True)},
+        "/api/v1/me/rewards/{reward_id}/certificate": {"get": _operation(
+            "myCertificate", "Download a certificate of gratitude (PDF)",
+            responses={"200": certificate, **missing}, secured=True)},
+        "/api/v1/badges": {"get": _operation(
+            "badgeCatalogue", "Every badge and level and what earns it",
+            responses={"200": found})},
+        "/api/v1/leaderboards/residents": {"get": queried(_operation(
+            "residentLeaderboard", "Top residents of a period (public names only)",
+            responses={"200": found}), schemas.ResidentLeaderboardQuery)},
+        "/api/v1/leaderboards/bodies": {"get": queried(_operation(
+            "bodyLeaderboard", "Bodies ranked by their shrunk (Bayesian) record",
+            responses={"200": found}), schemas.BodyLeaderboardQuery)},
+        "/api/v1/bodies/{body}/rating": {"get": queried(_operation(
+            "bodyRating", "One body's record by period and domain",
+            responses={"200": found, **missing}), schemas.BodyRatingQuery)},
+        "/api/v1/staff/executor-ratings": {"get": queried(_operation(
+            "executorRatings", "Each executor's record (staff; heads see their body)",
+            responses={"200": found}, secured=True), schemas.ExecutorRatingsQuery)},
+        "/api/v1/staff/nominations": {"get": queried(_operation(
+            "listNominations", "Nominations for rewards (staff)",
+            responses={"200": found}, secured=True), schemas.NominationsQuery)},
+        "/api/v1/staff/nominations/run": {"post": _operation(
+            "runNominations", "Nominate the top residents of an ended period (admin)",
+            schemas.RunNominations, {"200": done}, secured=True)},
+        "/api/v1/staff/nominations/{nomination_id}/decision": {"post": _operation(
+            "decideNomination", "Approve with a reward, or decline with a reason (staff)",
+            schemas.NominationDecision, {"200": done, **missing, **conflict}, secured=True)},
+        "/api/v1/staff/gifts": {
+            "get": queried(_operation("listGifts", "The gift catalogue (staff)",
+                                      responses={"200": found}, secured=True),
+                           schemas.PageQuery),
+            "post": _operation("createGift", "Add a gift to the catalogue (staff)",
+                               schemas.GiftIn, {"201": done}, secured=True),
+        },
+        "/api/v1/staff/gifts/{gift_id}": {"patch": _operation(
+            "updateGift", "Change a gift's name, stock or availability (staff)",
+            schemas.GiftUpdate, {"200": done, **missing}, secured=True)},
+        "/api/v1/staff/rewards/{reward_id}/delivered": {"post": _operation(
+            "markRewardDelivered", "Record that a gift was handed over (staff)",
+            responses={"200": done, **missing, **conflict}, secured=True)},
     })

@@ -468,3 +468,109 @@ class NotificationsRead(RequestSchema):
 
 class Preferences(RequestSchema):
     email_notifications = fields.Boolean(required=True)
+
+
+# --- gamification: points, leaderboards, ratings, rewards ----------------------------------
+
+PERIOD = validate.Regexp(
+    r"^(month|quarter|year|all|\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?)$",
+    error="Not a period: use month, quarter, year, all, or a key such as 2026-11, 2026-Q4, 2026.",
+)
+CODE_TEXT = validate.Length(1, 64)
+NOMINATION_STATUSES = ("pending", "approved", "declined", "withdrawn")
+
+
+class PageQuery(RequestSchema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class ResidentLeaderboardQuery(RequestSchema):
+    period = fields.String(load_default="month", validate=PERIOD, metadata={
+        "description": "month, quarter, year (the running one), all, or a period key"})
+    district = fields.String(validate=CODE_TEXT, metadata={
+        "description": "a district code; absent: city-wide"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class BodyLeaderboardQuery(RequestSchema):
+    period = fields.String(load_default="month", validate=PERIOD)
+    domain = fields.String(validate=CODE_TEXT, metadata={
+        "description": "a category domain (e.g. roads); absent: all domains"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 100))
+
+
+class BodyRatingQuery(RequestSchema):
+    period = fields.String(load_default="month", validate=PERIOD)
+
+
+class ExecutorRatingsQuery(RequestSchema):
+    period = fields.String(load_default="month", validate=PERIOD)
+    body = fields.String(validate=CODE_TEXT)
+    domain = fields.String(validate=CODE_TEXT)
+
+
+class PublicProfileIn(RequestSchema):
+    shown_as = fields.String(required=True, validate=validate.OneOf(["name", "pseudonym"]),
+                             metadata={"description": "how leaderboards show you"})
+    pseudonym = fields.String(validate=[validate.Length(3, 40), not_blank], metadata={
+        "description": "your own pseudonym (otherwise one is made up for you)"})
+
+
+class NominationsQuery(PageQuery):
+    period = fields.String(validate=PERIOD)
+    status = fields.String(validate=validate.OneOf(NOMINATION_STATUSES))
+    district = fields.String(validate=CODE_TEXT)
+
+
+class RunNominations(RequestSchema):
+    period = fields.String(required=True, validate=PERIOD,
+                           metadata={"description": "an ended period, e.g. 2026-10"})
+
+
+class RewardChoice(RequestSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(["certificate", "gift"]))
+    gift_id = fields.String(validate=validate.Length(1, 64))
+
+    @validates_schema
+    def gift_needs_its_id(self, data, **kwargs):
+        if data.get("kind") == "gift" and not data.get("gift_id"):
+            raise ValidationError("Name the gift from the catalogue.", "gift_id")
+
+
+class NominationDecision(RequestSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "declined"]))
+    reason = fields.String(validate=[validate.Length(3, 1000), not_blank])
+    reward = fields.Nested(RewardChoice)
+
+    @validates_schema
+    def what_each_decision_needs(self, data, **kwargs):
+        if data.get("decision") == "declined" and not data.get("reason"):
+            raise ValidationError("Say why the nomination is declined.", "reason")
+        if data.get("decision") == "approved" and not data.get("reward"):
+            raise ValidationError("Choose the reward: a certificate or a gift.", "reward")
+
+
+class LocalisedNameIn(RequestSchema):
+    uk = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
+    en = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
+
+
+class GiftIn(RequestSchema):
+    name = fields.Nested(LocalisedNameIn, required=True)
+    description = fields.String(validate=validate.Length(max=2000))
+    stock = fields.Integer(required=True, validate=validate.Range(0, 1_000_000))
+
+
+class GiftUpdate(RequestSchema):
+    name = fields.Nested(LocalisedNameIn)
+    description = fields.String(validate=validate.Length(max=2000))
+    stock = fields.Integer(validate=validate.Range(0, 1_000_000))
+    active = fields.Boolean()
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one of name, description, stock, active.",
+                                  "stock")

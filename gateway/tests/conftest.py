@@ -61,7 +61,7 @@ def start_gateway(config, container_factory):
     def start(mock_rpc: bool = True):
         container = container_factory(GatewayService, config)
         mocks = replace_dependencies(container, "intake_rpc", "routing_rpc", "accounts_rpc",
-                                     "feedback_rpc") if mock_rpc else None
+                                     "feedback_rpc", "gamification_rpc") if mock_rpc else None
         container.start()
         api = Api(f"http://{config['WEB_SERVER_ADDRESS']}")
         sessions.append(api)
@@ -79,10 +79,11 @@ class Gateway:
     routing: MagicMock
     accounts: MagicMock
     feedback: MagicMock
+    gamification: MagicMock
 
 
 @pytest.fixture
 def gateway(start_gateway):
-    """The gateway with MagicMocks standing in for intake, routing, accounts and feedback."""
+    """The gateway with MagicMocks standing in for the services behind it."""
     api, mocks = start_gateway()
     return Gateway(api, *mocks)

@@ -15,17 +15,19 @@ def test_health_is_ok_without_asking_anyone(gateway):
     gateway.intake.health.assert_not_called()
 
 
-def test_ready_when_intake_routing_and_accounts_are_healthy(gateway):
+def test_ready_when_every_service_is_healthy(gateway):
     gateway.intake.health.return_value = HEALTHY
     gateway.routing.health.return_value = HEALTHY
     gateway.accounts.health.return_value = HEALTHY
     gateway.feedback.health.return_value = HEALTHY
+    gateway.gamification.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ready", "checks": {
-        "intake": HEALTHY, "routing": HEALTHY, "accounts": HEALTHY, "feedback": HEALTHY}}
+        "intake": HEALTHY, "routing": HEALTHY, "accounts": HEALTHY, "feedback": HEALTHY,
+        "gamification": HEALTHY}}
 
 
 def test_not_ready_when_a_health_check_raises(gateway):
@@ -33,6 +35,7 @@ def test_not_ready_when_a_health_check_raises(gateway):
     gateway.routing.health.side_effect = Unavailable("database unreachable")
     gateway.accounts.health.return_value = HEALTHY
     gateway.feedback.health.return_value = HEALTHY
+    gateway.gamification.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
@@ -49,6 +52,7 @@ def test_not_ready_when_a_service_reports_a_failing_part(gateway):
     gateway.routing.health.return_value = HEALTHY
     gateway.accounts.health.return_value = HEALTHY
     gateway.feedback.health.return_value = HEALTHY
+    gateway.gamification.health.return_value = HEALTHY
 
     response = gateway.api.get("/ready")
 
@@ -65,6 +69,7 @@ def test_not_ready_when_a_health_check_is_too_slow(gateway):
     gateway.routing.health.return_value = HEALTHY
     gateway.accounts.health.return_value = HEALTHY
     gateway.feedback.health.return_value = HEALTHY
+    gateway.gamification.health.return_value = HEALTHY
 
     started = eventlet.hubs.get_hub().clock()
     response = gateway.api.get("/ready")
