@@ -264,6 +264,17 @@ class AccountsService:
         """Tell a resident their feedback about the portal was answered."""
         handlers.handle_portal_feedback_answered(self.uow(), envelope)
 
+    @event_handler(ev.BADGE_AWARDED)
+    def handle_badge_awarded(self, envelope):
+        """Congratulate a resident on a badge they earned (in-app, and by email if allowed)."""
+        handlers.handle_badge_awarded(self.uow(), envelope)
+
+    @event_handler(ev.REWARD_GRANTED)
+    def handle_reward_granted(self, envelope):
+        """Tell a resident about their reward: download the certificate, or staff will hand
+        the gift over."""
+        handlers.handle_reward_granted(self.uow(), envelope)
+
     @timer(interval=1)
     def deliver_mail(self):
         """Send the mail outbox (codes, notifications) over SMTP, retrying with back-off."""

@@ -16,9 +16,11 @@ from accounts.domain.notifications import (
     NoticeKind,
     ToAccount,
     ToBodyStaff,
+    deliveries_for_badge,
     deliveries_for_comment,
     deliveries_for_portal_feedback,
     deliveries_for_reminder,
+    deliveries_for_reward,
     deliveries_for_state_change,
 )
 from accounts.service_layer import notifier
@@ -126,6 +128,39 @@ def test_reminders_and_portal_feedback_answers_go_to_their_author():
     (to, notice), = deliveries_for_portal_feedback({"feedback_id": "f-1", "author_id": "author-1",
                                                     "at": NOW})
     assert to == ToAccount("author-1") and notice.appeal_id is None and "f-1" in notice.text
+
+
+def test_a_badge_is_announced_to_its_resident_by_its_name_in_both_languages():
+    (to, notice), = deliveries_for_badge({
+        "resident_id": "resident-1", "badge": "first_appeal",
+        "name": {"uk": "Перше звернення", "en": "First appeal"}, "awarded_at": NOW,
+        "cause": "evt-1"})
+    assert to == ToAccount("resident-1") and notice.kind is NoticeKind.BADGE_AWARDED
+    assert notice.appeal_id is None
+    assert "«Перше звернення»" in notice.text_uk and '"First appeal"' in notice.text_en
+    assert "/api/v1/me/points" in notice.text
+
+
+def reward_data(kind, **overrides):
+    return {"reward_id": "rw-1", "nomination_id": "n-1", "resident_id": "resident-1",
+            "kind": kind, "gift_id": "g-1" if kind == "gift" else None, "period": "2026-11",
+            "at": NOW} | overrides
+
+
+def test_a_certificate_tells_the_resident_where_to_download_it():
+    (to, notice), = deliveries_for_reward(reward_data("certificate"))
+    assert to == ToAccount("resident-1") and notice.kind is NoticeKind.REWARD_CERTIFICATE
+    assert "GET /api/v1/me/rewards/rw-1/certificate" in notice.text_uk
+    assert "Download your certificate (PDF): GET /api/v1/me/rewards/rw-1/certificate" \
+        in notice.text_en
+    assert "2026-11" in notice.text_uk and "2026-11" in notice.text_en
+
+
+def test_a_gift_tells_the_resident_that_staff_will_hand_it_over():
+    (to, notice), = deliveries_for_reward(reward_data("gift", period="2026-Q4"))
+    assert to == ToAccount("resident-1") and notice.kind is NoticeKind.REWARD_GIFT
+    assert "hand it over" in notice.text_en and "передадуть" in notice.text_uk
+    assert "/certificate" not in notice.text and "2026-Q4" in notice.text_en
 
 
 # --------------------------------------------------------------------------- the service
@@ -322,6 +357,56 @@ def test_answered_portal_feedback_reaches_its_author(accounts_container, hromada
     assert item["kind"] == "portal_feedback_answered" and item["appeal_id"] is None
     assert feedback in item["text"]
     mail_to(mail_sink[1], author.email)
+
+
+def test_a_badge_reaches_its_resident_in_app_and_by_email_once(
+        accounts_container, hromada_amqp_uri, make_account, sign_in, mail_sink, database):
+    from deploy.mailsink import messages_to, text_of
+
+    resident, bystander = make_account(), make_account()
+    event = ev.make_event(ev.BADGE_AWARDED, {
+        "resident_id": resident.id, "badge": "first_appeal",
+        "name": {"uk": "Перше звернення", "en": "First appeal"},
+        "awarded_at": datetime.now(timezone.utc), "cause": str(uuid.uuid4())},
+        source="/hromada/gamification", subject=resident.id)
+    deliver(accounts_container, hromada_amqp_uri, event, "handle_badge_awarded")
+    deliver(accounts_container, hromada_amqp_uri, event, "handle_badge_awarded")  # redelivered
+    (item,) = notifications_of(accounts_container, sign_in(resident)["access_token"])["items"]
+    assert item["kind"] == "badge_awarded" and item["appeal_id"] is None
+    assert "Перше звернення" in item["text"] and "First appeal" in item["text"]
+    (message,) = mail_to(mail_sink[1], resident.email)
+    assert message["Subject"] == "Громада: Нова відзнака / Hromada: You earned a badge"
+    assert "First appeal" in text_of(message)
+    assert count(database, MailOutboxRecord, MailOutboxRecord.to_address == resident.email) == 1
+    assert len(messages_to(mail_sink[1], resident.email)) == 1
+    assert notifications_of(accounts_container,
+                            sign_in(bystander)["access_token"])["items"] == []
+
+
+@pytest.mark.parametrize("kind, says", [
+    ("certificate", "Download your certificate (PDF): GET /api/v1/me/rewards/{reward}/certificate"),
+    ("gift", "City staff will contact you and hand it over."),
+])
+def test_a_granted_reward_reaches_its_resident_with_what_to_do_next(
+        accounts_container, hromada_amqp_uri, make_account, sign_in, mail_sink, database,
+        kind, says):
+    from deploy.mailsink import text_of
+
+    resident = make_account()
+    reward = str(uuid.uuid4())
+    event = ev.make_event(ev.REWARD_GRANTED, {
+        "reward_id": reward, "nomination_id": str(uuid.uuid4()), "resident_id": resident.id,
+        "kind": kind, "gift_id": str(uuid.uuid4()) if kind == "gift" else None,
+        "period": "2026-11", "at": datetime.now(timezone.utc)},
+        source="/hromada/gamification", subject=reward)
+    deliver(accounts_container, hromada_amqp_uri, event, "handle_reward_granted")
+    deliver(accounts_container, hromada_amqp_uri, event, "handle_reward_granted")  # redelivered
+    (item,) = notifications_of(accounts_container, sign_in(resident)["access_token"])["items"]
+    assert item["kind"] == f"reward_{kind}" and item["appeal_id"] is None
+    assert says.format(reward=reward) in item["text"]
+    (message,) = mail_to(mail_sink[1], resident.email)
+    assert says.format(reward=reward) in text_of(message)
+    assert count(database, MailOutboxRecord, MailOutboxRecord.to_address == resident.email) == 1
 
 
 def test_unverified_opted_out_and_deleted_accounts_get_no_email(

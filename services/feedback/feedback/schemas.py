@@ -49,6 +49,8 @@ class PortalFeedbackListIn(_Strict):
 
 class AnswerIn(_Strict):
     answer = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    useful = fields.Boolean(load_default=False,
+                            metadata={"description": "the suggestion is useful (earns points)"})
 
 
 def _iso(value):
@@ -60,4 +62,4 @@ def portal_feedback_view(item) -> dict:
             "text": item.text, "state": item.state, "answer": item.answer,
             "answered_by": item.answered_by, "answered_at": _iso(item.answered_at),
             "closed_by": item.closed_by, "closed_at": _iso(item.closed_at),
-            "created_at": _iso(item.created_at)}
+            "useful": item.useful, "created_at": _iso(item.created_at)}

@@ -89,6 +89,8 @@ def test_portal_feedback_workflow():
         item.close_by(AUTHOR, NOW)
     with pytest.raises(NotPermitted):
         item.answer_by(AUTHOR, "ok", NOW)
-    item.answer_by(staff, "planned", NOW)
+    assert item.useful is False
+    item.answer_by(staff, "planned", NOW, useful=True)
+    assert item.useful is True
     item.close_by(AUTHOR, NOW)
     assert [c[0] for c in item.changes] == ["answered", "closed"]

@@ -315,12 +315,24 @@ def test_portal_feedback_goes_new_answered_closed(platform, signing_keys, listen
     with pytest.raises(Forbidden):
         platform.call("answer_portal_feedback", item["id"], {"answer": "ok"},
                       token=keys.token_for(resident))
-    answered = platform.call("answer_portal_feedback", item["id"], {"answer": "Planned for May"},
+    with pytest.raises(InvalidInput) as err:
+        platform.call("answer_portal_feedback", item["id"],
+                      {"answer": "Planned for May", "useful": "very"},
+                      token=keys.token_for(dispatcher, "dispatcher"))
+    assert list(err.value.fields) == ["useful"]
+    assert item["useful"] is False
+    answered = platform.call("answer_portal_feedback", item["id"],
+                             {"answer": "Planned for May", "useful": True},
                              token=keys.token_for(dispatcher, "dispatcher"))
     assert (answered["state"], answered["answered_by"]) == ("answered", dispatcher)
+    assert answered["useful"] is True
     event, = listener.wait_for(lambda e: e["type"] == ev.PORTAL_FEEDBACK_ANSWERED
                                and e["subject"] == item["id"])
     assert event["data"]["author_id"] == resident
+    assert event["data"]["useful"] is True
+    stored, = [i for i in platform.call("list_portal_feedback", {},
+                                        token=keys.token_for(resident))["items"]]
+    assert (stored["id"], stored["useful"]) == (item["id"], True)
     with pytest.raises(Conflict):
         platform.call("answer_portal_feedback", item["id"], {"answer": "again"},
                       token=keys.token_for(dispatcher, "dispatcher"))
@@ -328,5 +340,22 @@ def test_portal_feedback_goes_new_answered_closed(platform, signing_keys, listen
         platform.call("close_portal_feedback", item["id"], token=keys.token_for(other))
     closed = platform.call("close_portal_feedback", item["id"], token=keys.token_for(resident))
     assert (closed["state"], closed["closed_by"]) == ("closed", resident)
+    assert closed["useful"] is True  # the mark stays after closing
     with pytest.raises(Conflict):
         platform.call("close_portal_feedback", item["id"], token=keys.token_for(resident))
+
+
+def test_portal_feedback_answered_without_a_mark_is_not_useful(platform, signing_keys, listener,
+                                                                feedback_db):
+    resident, dispatcher = acc(), acc()
+    item = platform.call("submit_portal_feedback", {"category": "bug", "text": "Map is blank"},
+                         token=signing_keys.token_for(resident))
+    answered = platform.call("answer_portal_feedback", item["id"], {"answer": "Fixed, thanks"},
+                             token=signing_keys.token_for(dispatcher, "admin"))
+    assert answered["useful"] is False
+    event, = listener.wait_for(lambda e: e["type"] == ev.PORTAL_FEEDBACK_ANSWERED
+                               and e["subject"] == item["id"])
+    _, data = ev.parse_event(event, ev.PORTAL_FEEDBACK_ANSWERED)
+    assert data["useful"] is False
+    assert rows(feedback_db, "SELECT action, by, details FROM audit_log WHERE subject_id = :a",
+                a=item["id"])[-1] == ("answered", dispatcher, {"useful": False})

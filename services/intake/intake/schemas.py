@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from hromada_common.events import REJECTION_CODES
+
 CHANNELS = ("web", "mobile", "api", "phone", "chatbot", "operator")
 
 
@@ -55,6 +57,8 @@ def _iso(value):
 
 class RejectIn(_Strict):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    reason_code = fields.String(load_default="other", validate=validate.OneOf(REJECTION_CODES),
+                                metadata={"description": "spam costs the author points"})
 
 
 def appeal_view(appeal, with_history: bool = True, show_author: bool = False) -> dict:
@@ -85,7 +89,7 @@ def appeal_view(appeal, with_history: bool = True, show_author: bool = False) ->
     if with_history:
         view["history"] = [
             {"state": h.state.value, "at": _iso(h.at), "by": h.by, "version": h.version,
-             "note": h.note}
+             "note": h.note, "reason_code": h.reason_code}
             for h in appeal.history
         ]
     return view

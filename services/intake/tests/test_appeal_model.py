@@ -54,6 +54,18 @@ def test_closed_appeal_cannot_be_assigned_again():
     assert appeal.version == 1
 
 
+def test_rejection_keeps_its_reason_and_code_in_the_history():
+    appeal = new_appeal()
+    appeal.events.clear()
+    appeal.reject(reason="  buy cheap watches  ", reason_code="spam", at=NOW, by="mod-1")
+    entry = appeal.history[-1]
+    assert (entry.state, entry.note, entry.reason_code, entry.by) == (
+        AppealState.REJECTED, "buy cheap watches", "spam", "mod-1")
+    (change,) = appeal.events
+    assert change.entry is entry and change.previous_state is AppealState.SUBMITTED
+    assert appeal.history[0].reason_code is None
+
+
 def test_city_bounds():
     bounds = CityBounds(50.2, 30.2, 50.6, 30.8)
     assert bounds.contains(50.45, 30.52)

@@ -117,6 +117,7 @@ def test_assignment_event_moves_appeal_to_assigned_once_even_if_redelivered(
     changes = listener.wait_for(lambda e: e["type"] == ev.APPEAL_STATE_CHANGED
                                 and e["subject"] == appeal["id"])
     assert len(changes) == 1 and changes[0]["data"]["appeal_version"] == 2
+    assert changes[0]["data"]["reason_code"] is None  # only rejections carry one
 
 
 def test_poison_event_is_retried_then_dead_lettered_and_others_still_flow(
@@ -284,18 +285,40 @@ def test_moderator_rejects_an_appeal_with_a_reason(with_taxonomy, signing_keys, 
     with pytest.raises(InvalidInput) as err:
         reject(signing_keys.token_for(None, "dispatcher"), {"reason": ""})
     assert "reason" in err.value.fields
+    with pytest.raises(InvalidInput) as err:
+        reject(signing_keys.token_for(None, "dispatcher"),
+               {"reason": "advertising spam", "reason_code": "rude"})
+    assert list(err.value.fields) == ["reason_code"]
     moderator = "mod-" + os.urandom(4).hex()
-    rejected = reject(signing_keys.token_for(moderator, "dispatcher"), {"reason": "advertising spam"})
+    rejected = reject(signing_keys.token_for(moderator, "dispatcher"),
+                      {"reason": "advertising spam", "reason_code": "spam"})
     assert rejected["state"] == "rejected"
     assert rejected["history"][-1] == {**rejected["history"][-1], "state": "rejected",
-                                       "by": moderator, "note": "advertising spam"}
+                                       "by": moderator, "note": "advertising spam",
+                                       "reason_code": "spam"}
+    assert rejected["history"][0]["reason_code"] is None
+    with entrypoint_hook(with_taxonomy, "get_appeal") as get_appeal:
+        assert get_appeal(appeal["id"])["history"][-1]["reason_code"] == "spam"  # stored
     with pytest.raises(Conflict) as err:
         reject(signing_keys.token_for(None, "admin"), {"reason": "again"})
     assert err.value.extra["state"] == "rejected"
     (event,) = listener.wait_for(lambda e: e["type"] == ev.APPEAL_STATE_CHANGED
                                  and e["subject"] == appeal["id"])
     assert event["data"]["reason"] == "advertising spam"
+    assert event["data"]["reason_code"] == "spam"
     assert event["data"]["author_id"] == appeal["author_id"]
+
+
+def test_a_rejection_without_a_code_is_classed_other(with_taxonomy, signing_keys, listener):
+    appeal = submit(with_taxonomy, valid_payload())
+    with entrypoint_hook(with_taxonomy, "reject_appeal",
+                         context_data=as_caller(signing_keys.token_for(None, "admin"))) as reject:
+        rejected = reject(appeal["id"], {"reason": "a private dispute between neighbours"})
+    assert rejected["history"][-1]["reason_code"] == "other"
+    (event,) = listener.wait_for(lambda e: e["type"] == ev.APPEAL_STATE_CHANGED
+                                 and e["subject"] == appeal["id"])
+    _, data = ev.parse_event(event, ev.APPEAL_STATE_CHANGED)
+    assert (data["state"], data["reason_code"]) == ("rejected", "other")
 
 
 def test_blocked_account_cannot_file_even_with_an_older_token(with_taxonomy, signing_keys,

@@ -85,6 +85,7 @@ def test_submitted_appeal_is_assigned_to_its_category_body_once(
     assert data["category"] == "lighting.street.lamp_out"
     assert data["body"] == "kyivmiskvitlo"
     assert data["rule"] == "category default body"
+    assert data["district"] == "shevchenkivskyi"  # Khreshchatyk St, 22
     assert data["complexity"] == load_taxonomy_file().categories[
         "lighting.street.lamp_out"].default_complexity
     now = datetime.now(timezone.utc)

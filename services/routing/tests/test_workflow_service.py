@@ -73,10 +73,18 @@ def staff(signing_keys):
 def test_housing_appeal_in_obolon_goes_to_the_district_housing_company(
         seeded_routing, listener, amqp_uri, staff):
     data = assigned(listener, amqp_uri, category="housing.building.roof_leak", location=OBOLON)
-    assert data["body"] == "housing_obolonskyi"
+    assert data["body"] == "housing_obolonskyi" and data["district"] == "obolonskyi"
     assert data["rule"].startswith("rule: building maintenance")
     view = call(seeded_routing, "get_assignment", data["appeal_id"], token=staff.dispatcher())
     assert view["district"] == "obolonskyi" and view["state"] == "assigned"
+
+
+def test_appeal_outside_every_district_is_assigned_without_a_district(
+        seeded_routing, listener, amqp_uri):
+    lviv = {"lat": 49.84, "lon": 24.03, "address": "Rynok Sq, 1, Lviv"}
+    data = assigned(listener, amqp_uri, category="housing.building.roof_leak", location=lviv)
+    assert data["district"] is None
+    assert data["body"] == "district_housing"  # the category's default body, no district rule
 
 
 # --- the executor's workflow ----------------------------------------------------------------
@@ -198,6 +206,9 @@ def test_reassignment_publishes_a_new_assignment_and_restarts_the_clock_if_confi
     assert view["body"] == "territorial_control"
     events = events_of(listener, appeal_id, ev.APPEAL_ASSIGNED, count=2)
     assert events[-1]["data"]["body"] == "territorial_control"
+    # The reassignment names the appeal's district too, the same as the first assignment.
+    assert data["district"] == "shevchenkivskyi"
+    assert events[-1]["data"]["district"] == data["district"]
     if restart:
         assert datetime.fromisoformat(view["due_at"]) < datetime.fromisoformat(extended)
     else:

@@ -132,6 +132,30 @@ _NOTICES = {
         "en": "We answered your feedback about the portal ({feedback_id}). Thank you for helping "
               "us improve!\nRead the answer: GET {api}/portal-feedback",
     },
+    "badge_awarded": {
+        "title": ("Нова відзнака", "You earned a badge"),
+        "uk": "Вітаємо! Ви отримали відзнаку «{badge_uk}». Дякуємо за вашу активність у "
+              "громаді!\nУсі ваші бали й відзнаки: GET {api}/me/points",
+        "en": "Congratulations! You earned the badge \"{badge_en}\". Thank you for what you do "
+              "for the community!\nAll your points and badges: GET {api}/me/points",
+    },
+    "reward_certificate": {
+        "title": ("Подяка від міста", "A certificate of gratitude for you"),
+        "uk": "Вітаємо! За вашу активність у період {period} місто дякує вам грамотою.\n"
+              "Завантажте свою грамоту (PDF): GET {api}/me/rewards/{reward_id}/certificate",
+        "en": "Congratulations! For your activity in {period} the city thanks you with a "
+              "certificate of gratitude.\n"
+              "Download your certificate (PDF): GET {api}/me/rewards/{reward_id}/certificate",
+    },
+    "reward_gift": {
+        "title": ("Подарунок від міста", "A gift from the city for you"),
+        "uk": "Вітаємо! За вашу активність у період {period} вам призначено подарунок від "
+              "міста. Працівники міста зв'яжуться з вами та передадуть його.\n"
+              "Ваші нагороди: GET {api}/me/rewards",
+        "en": "Congratulations! For your activity in {period} the city grants you a gift. "
+              "City staff will contact you and hand it over.\n"
+              "Your rewards: GET {api}/me/rewards",
+    },
     "body_appeal_assigned": {
         "title": ("Нове звернення для вашого підрозділу", "New appeal for your body"),
         "uk": "Звернення {appeal_id} передано підрозділу «{body}».{due_uk}\n"
@@ -162,14 +186,17 @@ def _utc(value) -> str:
 
 def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = None,
                 reason: str | None = None, due_at=None, resolved_at=None,
-                reminder_number: int | None = None, feedback_id: str | None = None
-                ) -> tuple[tuple[str, str], tuple[str, str]]:
-    """``((title_uk, title_en), (text_uk, text_en))`` of a notification of ``kind``."""
+                reminder_number: int | None = None, feedback_id: str | None = None,
+                badge: dict | None = None, reward_id: str | None = None,
+                period: str | None = None) -> tuple[tuple[str, str], tuple[str, str]]:
+    """``((title_uk, title_en), (text_uk, text_en))`` of a notification of ``kind``.
+    ``badge`` is a badge's name ``{"uk": …, "en": …}``."""
     text = _NOTICES[str(kind)]
     reason = " ".join(reason.split()) if isinstance(reason, str) and reason.strip() else None
     values = {
         "api": API, "appeal_id": appeal_id, "body": body, "feedback_id": feedback_id,
-        "reminder_number": reminder_number,
+        "reminder_number": reminder_number, "reward_id": reward_id, "period": period,
+        "badge_uk": (badge or {}).get("uk"), "badge_en": (badge or {}).get("en"),
         "resolved_on": resolved_at.strftime("%Y-%m-%d") if resolved_at is not None else "",
         "due_uk": f" Строк виконання: {_utc(due_at)}." if due_at is not None else "",
         "due_en": f" Due by {_utc(due_at)}." if due_at is not None else "",

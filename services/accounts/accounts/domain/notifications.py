@@ -30,6 +30,10 @@ class NoticeKind(StrEnum):
     STAFF_COMMENTED = "staff_commented"
     CONFIRMATION_REMINDER = "confirmation_reminder"
     PORTAL_FEEDBACK_ANSWERED = "portal_feedback_answered"
+    # to a resident, about their own activity (gamification)
+    BADGE_AWARDED = "badge_awarded"
+    REWARD_CERTIFICATE = "reward_certificate"
+    REWARD_GIFT = "reward_gift"
     # to the staff of the responsible body
     BODY_APPEAL_ASSIGNED = "body_appeal_assigned"
     BODY_APPEAL_REWORK = "body_appeal_rework"
@@ -166,3 +170,21 @@ def deliveries_for_portal_feedback(data: dict) -> list[Delivery]:
     """``hromada.portal_feedback.answered.v1``: tell the author their feedback was answered."""
     return [(ToAccount(data["author_id"]), Notice.of(
         NoticeKind.PORTAL_FEEDBACK_ANSWERED, None, feedback_id=data["feedback_id"]))]
+
+
+def deliveries_for_badge(data: dict) -> list[Delivery]:
+    """``hromada.resident.badge_awarded.v1``: congratulate the resident, naming the badge."""
+    return [(ToAccount(data["resident_id"]), Notice.of(
+        NoticeKind.BADGE_AWARDED, None, badge=data["name"]))]
+
+
+REWARD_KINDS = {"certificate": NoticeKind.REWARD_CERTIFICATE, "gift": NoticeKind.REWARD_GIFT}
+"""A certificate is downloaded by the resident; a gift is handed over by staff."""
+
+
+def deliveries_for_reward(data: dict) -> list[Delivery]:
+    """``hromada.reward.granted.v1``: tell the resident what they were granted for which
+    period, and how it reaches them (download the certificate, or wait for staff to hand the
+    gift over)."""
+    return [(ToAccount(data["resident_id"]), Notice.of(
+        REWARD_KINDS[data["kind"]], None, reward_id=data["reward_id"], period=data["period"]))]

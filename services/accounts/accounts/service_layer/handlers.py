@@ -611,6 +611,16 @@ def handle_portal_feedback_answered(uow, envelope: dict) -> int:
                         notices.deliveries_for_portal_feedback)
 
 
+def handle_badge_awarded(uow, envelope: dict) -> int:
+    """Gamification awarded a resident a badge: congratulate them."""
+    return _notify_once(uow, envelope, ev.BADGE_AWARDED, notices.deliveries_for_badge)
+
+
+def handle_reward_granted(uow, envelope: dict) -> int:
+    """A resident was granted a reward: a certificate to download, or a gift staff hand over."""
+    return _notify_once(uow, envelope, ev.REWARD_GRANTED, notices.deliveries_for_reward)
+
+
 # ------------------------------------------------------------------------ notifications
 
 

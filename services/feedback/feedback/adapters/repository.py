@@ -165,7 +165,7 @@ class CommentRepository:
 
 
 _FEEDBACK_FIELDS = ("id", "author_id", "category", "text", "state", "answer", "answered_by",
-                    "answered_at", "closed_by", "closed_at", "created_at")
+                    "answered_at", "closed_by", "closed_at", "useful", "created_at")
 
 
 def _feedback(record: PortalFeedbackRecord) -> PortalFeedback:

@@ -265,9 +265,11 @@ class PortalFeedback:
     answered_at: datetime | None = None
     closed_by: str | None = None
     closed_at: datetime | None = None
+    useful: bool = False
+    """Staff found the suggestion useful when answering (it earns the author points)."""
     changes: list[tuple[str, str, datetime]] = field(default_factory=list, repr=False)
 
-    def answer_by(self, caller, answer: str, now: datetime) -> None:
+    def answer_by(self, caller, answer: str, now: datetime, useful: bool = False) -> None:
         if not is_moderator(caller):
             raise NotPermitted("only dispatchers and administrators answer portal feedback")
         if self.state != NEW:
@@ -275,6 +277,7 @@ class PortalFeedback:
                              self.state)
         self.state, self.answer, self.answered_by, self.answered_at = ANSWERED, answer, \
             caller.account_id, now
+        self.useful = bool(useful)
         self.changes.append((ANSWERED, caller.account_id, now))
 
     def close_by(self, caller, now: datetime) -> None:

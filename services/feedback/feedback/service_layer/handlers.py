@@ -373,6 +373,8 @@ def _locked_feedback(uow, feedback_id: str, identity: Identity) -> PortalFeedbac
 
 def answer_portal_feedback(uow, feedback_id: str, payload: dict, identity: Identity | None,
                            now: datetime | None = None) -> dict:
+    """Staff answer portal feedback, marking it ``useful`` (default false) if it is: the
+    answered event carries the mark, and gamification gives the author points for it."""
     identity = _signed_in(identity, "answer portal feedback")
     if not is_moderator(identity):
         raise Forbidden("only dispatchers and administrators answer portal feedback")
@@ -381,11 +383,13 @@ def answer_portal_feedback(uow, feedback_id: str, payload: dict, identity: Ident
     with uow:
         item = _locked_feedback(uow, feedback_id, identity)
         with _refusals():
-            item.answer_by(identity, data["answer"], now)
+            item.answer_by(identity, data["answer"], now, useful=data["useful"])
         uow.portal_feedback.save(item)
-        uow.audit.record("portal_feedback", item.id, "answered", identity.actor, now)
+        uow.audit.record("portal_feedback", item.id, "answered", identity.actor, now,
+                         useful=item.useful)
         uow.record_event(ev.PORTAL_FEEDBACK_ANSWERED, {
             "feedback_id": item.id, "author_id": item.author_id, "at": now,
+            "useful": item.useful,
         }, subject=item.id, actor=identity.actor)
         uow.commit()
     return portal_feedback_view(item)

@@ -63,6 +63,7 @@ class AppealHistoryRecord(Base):
     by: Mapped[str] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
     cause: Mapped[str | None] = mapped_column(String(36))
+    reason_code: Mapped[str | None] = mapped_column(String(32))
 
 
 class CategoryCopy(Base):

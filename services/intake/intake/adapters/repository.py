@@ -48,7 +48,8 @@ def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
     )
     if with_history:
         appeal.history = [
-            HistoryEntry(h.version, AppealState(h.state), _aware(h.at), h.by, h.note, h.cause)
+            HistoryEntry(h.version, AppealState(h.state), _aware(h.at), h.by, h.note, h.cause,
+                         h.reason_code)
             for h in record.history
         ]
     return appeal
@@ -86,7 +87,7 @@ class AppealRepository:
     def _history_record(appeal_id: str, entry: HistoryEntry) -> AppealHistoryRecord:
         return AppealHistoryRecord(
             appeal_id=appeal_id, version=entry.version, state=entry.state.value, at=entry.at,
-            by=entry.by, note=entry.note, cause=entry.cause,
+            by=entry.by, note=entry.note, cause=entry.cause, reason_code=entry.reason_code,
         )
 
     def get(self, appeal_id: str, for_update: bool = False) -> Appeal | None:

@@ -40,6 +40,9 @@ class HistoryEntry:
     by: str
     note: str | None = None
     cause: str | None = None
+    reason_code: str | None = None
+    """Why a moderator rejected it (spam, not_constructive, out_of_remit, other); rejections
+    only."""
 
 
 @dataclass(frozen=True)
@@ -91,12 +94,12 @@ class Appeal:
         return appeal
 
     def _move_to(self, target: AppealState, *, at: datetime, by: str, cause: str | None,
-                 note: str | None = None) -> None:
+                 note: str | None = None, reason_code: str | None = None) -> None:
         previous = self.state
         self.state = check_transition(self.state, target)
         self.version += 1
         self.updated_at = at
-        entry = HistoryEntry(self.version, target, at, by, note, cause)
+        entry = HistoryEntry(self.version, target, at, by, note, cause, reason_code)
         self.history.append(entry)
         self.events.append(AppealStateChanged(self, previous, entry))
 
@@ -158,11 +161,15 @@ class Appeal:
         self.updated_at = at
         self.history.append(HistoryEntry(self.version, self.state, at, by, note, cause))
 
-    def reject(self, *, reason: str, at: datetime, by: str) -> None:
-        """A moderator found the appeal not constructive, spam or outside the city's remit."""
+    def reject(self, *, reason: str, at: datetime, by: str, reason_code: str = "other") -> None:
+        """A moderator found the appeal not constructive, spam or outside the city's remit.
+        ``reason_code`` classifies the free-text reason (gamification docks points for spam)."""
         if not reason or not reason.strip():
             raise ValueError("a rejection needs a reason")
-        self._move_to(AppealState.REJECTED, at=at, by=by, cause=None, note=reason.strip())
+        if not reason_code:
+            raise ValueError("a rejection needs a reason code")
+        self._move_to(AppealState.REJECTED, at=at, by=by, cause=None, note=reason.strip(),
+                      reason_code=reason_code)
 
     def anonymise(self) -> None:
         """The author deleted their account: the appeal stays, the link to the person goes."""

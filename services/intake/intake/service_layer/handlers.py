@@ -117,6 +117,7 @@ def _record_events(uow, appeal: Appeal) -> None:
                 "previous_state": event.previous_state.value, "category": a.category,
                 "body": a.body, "due_at": a.due_at, "author_id": a.author_id, "at": entry.at,
                 "by": entry.by, "reason": entry.note, "cause": entry.cause,
+                "reason_code": entry.reason_code if entry.state is AppealState.REJECTED else None,
             }, subject=a.id, actor=entry.by)
     appeal.events.clear()
 
@@ -150,7 +151,8 @@ def list_appeals(uow, filters: dict, identity: Identity | None = None) -> dict:
 
 
 def reject_appeal(uow, appeal_id: str, payload: dict, identity: Identity | None) -> dict:
-    """A moderator rejects an appeal (spam, not constructive, not the city's remit)."""
+    """A moderator rejects an appeal with a reason and a ``reason_code`` (one of
+    ``REJECTION_CODES``: spam, not_constructive, out_of_remit, other; default other)."""
     if identity is None:
         raise Unauthenticated("sign in to moderate")
     identity.require_role("dispatcher", "admin").require_active()
@@ -160,7 +162,8 @@ def reject_appeal(uow, appeal_id: str, payload: dict, identity: Identity | None)
         if appeal is None:
             raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
         try:
-            appeal.reject(reason=data["reason"], at=_now(), by=identity.actor)
+            appeal.reject(reason=data["reason"], reason_code=data["reason_code"], at=_now(),
+                          by=identity.actor)
         except IllegalTransition as exc:
             raise Conflict(str(exc), extra={"state": exc.current.value})
         uow.appeals.save(appeal)

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hromada_common import events as ev
 
-from ..domain.assignment import assign_appeal
+from ..domain.assignment import Assignment, assign_appeal
 from ..domain.deadlines import Calendars, WorkingCalendar
 from ..domain.districts import district_at
 from ..domain.taxonomy import Category, Taxonomy
@@ -83,6 +83,17 @@ def publish_taxonomy(uow) -> int:
     return taxonomy.version
 
 
+def assigned_event_data(a: Assignment) -> dict:
+    """The ``appeal.assigned`` data of an assignment, first or after a reassignment. It names
+    the district the appeal lies in (None outside every district): gamification counts a
+    resident's activity per district by it."""
+    return {
+        "appeal_id": a.appeal_id, "appeal_version": a.appeal_version, "category": a.category,
+        "body": a.body, "complexity": a.complexity, "due_at": a.due_at,
+        "assigned_at": a.assigned_at, "rule": a.rule, "district": a.district,
+    }
+
+
 def assign(uow, envelope: dict, cache: TaxonomyCache, calendar: WorkingCalendar | Calendars,
            fallback_body: str, districts=(), rules=()) -> None:
     """An appeal was submitted: assign it to its body with a deadline, exactly once. The
@@ -101,13 +112,9 @@ def assign(uow, envelope: dict, cache: TaxonomyCache, calendar: WorkingCalendar 
             )
             uow.assignments.add(assignment)
             sla.on_assignment_changed(uow, assignment)
-            uow.record_event(ev.APPEAL_ASSIGNED, {
-                "appeal_id": assignment.appeal_id, "appeal_version": assignment.appeal_version,
-                "category": assignment.category, "body": assignment.body,
-                "complexity": assignment.complexity, "due_at": assignment.due_at,
-                "assigned_at": assignment.assigned_at, "rule": assignment.rule,
-            }, subject=assignment.appeal_id, actor="routing",
-               correlation_id=envelope.get("correlationid"))
+            uow.record_event(ev.APPEAL_ASSIGNED, assigned_event_data(assignment),
+                             subject=assignment.appeal_id, actor="routing",
+                             correlation_id=envelope.get("correlationid"))
         uow.mark_processed(CONSUMER, envelope["id"])
         uow.commit()
 

@@ -18,7 +18,7 @@ from ..domain.assignment import Assignment, DeadlineError
 from ..domain.deadlines import Calendars
 from ..schemas import ComplexityIn, ExtendIn, QueueParamsIn, ReassignIn, ResolveIn
 from . import sla
-from .handlers import CONSUMER, TaxonomyCache
+from .handlers import CONSUMER, TaxonomyCache, assigned_event_data
 
 FINISHING_STATES = frozenset({AppealState.REJECTED, AppealState.DUPLICATE, AppealState.CLOSED,
                               AppealState.ARCHIVED})
@@ -200,11 +200,8 @@ def reassign(uow, appeal_id, payload, identity: Identity | None, cache: Taxonomy
         except IllegalTransition as exc:
             raise _conflict(exc)
         _save(uow, a)
-        uow.record_event(ev.APPEAL_ASSIGNED, {
-            "appeal_id": a.appeal_id, "appeal_version": a.appeal_version,
-            "category": a.category, "body": a.body, "complexity": a.complexity,
-            "due_at": a.due_at, "assigned_at": a.assigned_at, "rule": a.rule,
-        }, subject=a.appeal_id, actor=identity.actor)
+        uow.record_event(ev.APPEAL_ASSIGNED, assigned_event_data(a), subject=a.appeal_id,
+                         actor=identity.actor)
         if a.due_at != previous:
             _deadline_changed(uow, a, "reassignment", previous, data["reason"],
                               identity.actor, now)
