@@ -88,4 +88,25 @@ def seed_demo_city(base_url: str, timeout: float = 60.0) -> str:
                     time.sleep(0.5)
                     continue
                 raise RuntimeError(f"demo appeal {number} refused: {exc.read().decode()}") from exc
-    return f"demo city seeded: {filed} appeals filed ({len(leaves)} active categories)"
+    gifts = seed_gift_catalogue(base_url, sign_in(base_url, "admin@demo.hromada"))
+    return (f"demo city seeded: {filed} appeals filed ({len(leaves)} active categories), "
+            f"{gifts} gifts in the reward catalogue")
+
+
+DEMO_GIFTS = [
+    ({"uk": "Термочашка з гербом міста", "en": "City crest travel mug"}, 25),
+    ({"uk": "Річний абонемент до міського басейну", "en": "Year pass to the city pool"}, 5),
+    ({"uk": "Квитки до Київського зоопарку (родинні)", "en": "Kyiv Zoo family tickets"}, 10),
+]
+
+
+def seed_gift_catalogue(base_url: str, admin_token: str) -> int:
+    """Stock the reward catalogue once: nothing is added when it already has gifts."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    _, page = _request("GET", f"{base_url}/api/v1/staff/gifts", headers=headers)
+    if page["total"]:
+        return page["total"]
+    for name, stock in DEMO_GIFTS:
+        _request("POST", f"{base_url}/api/v1/staff/gifts", {"name": name, "stock": stock},
+                 headers)
+    return len(DEMO_GIFTS)

@@ -265,7 +265,8 @@ def _account_paths(spec: APISpec) -> None:
             responses={"200": {"description": "The export.", "content": {"application/json": {}}}},
             secured=True)},
         "/api/v1/appeals/{appeal_id}/reject": {"post": _operation(
-            "rejectAppeal", "Reject an appeal with a reason (dispatcher, admin)", schemas.Reason,
+            "rejectAppeal", "Reject an appeal with a reason and its code (dispatcher, admin)",
+            schemas.Rejection,
             {"200": _ok("The rejected appeal.", "Appeal"),
              "409": _problem("The appeal's state does not allow it.")}, secured=True)},
         "/api/v1/accounts/{account_id}/block": {"post": _operation(
@@ -367,7 +368,8 @@ def _feedback_paths(spec: APISpec) -> None:
                                schemas.PortalFeedbackIn, {"201": done}, secured=True),
         },
         "/api/v1/portal-feedback/{feedback_id}/answer": {"post": _operation(
-            "answerPortalFeedback", "Answer portal feedback (staff)", schemas.PortalFeedbackAnswer,
+            "answerPortalFeedback", "Answer portal feedback, marking it useful or not (staff)",
+            schemas.PortalFeedbackAnswer,
             {"200": done, **conflict}, secured=True)},
         "/api/v1/portal-feedback/{feedback_id}/close": {"post": _operation(
             "closePortalFeedback", "Close portal feedback (its author or staff)",

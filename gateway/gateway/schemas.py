@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timezone
 
 from hromada_common.errors import InvalidInput, validation_fields
+from hromada_common.events import REJECTION_CODES
 from hromada_common.lifecycle import AppealState
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -83,6 +84,8 @@ class HistoryEntry(ResponseSchema):
     by = fields.String(allow_none=True, metadata={"description": "Account id (or service) that made the change."})
     version = fields.Integer(required=True)
     note = fields.String(allow_none=True, metadata={"description": "A reason, where the change needs one."})
+    reason_code = fields.String(allow_none=True, validate=validate.OneOf(REJECTION_CODES), metadata={
+        "description": "For a rejection: spam, not_constructive, out_of_remit or other."})
 
 
 class AuthorContact(ResponseSchema):
@@ -335,6 +338,13 @@ class Reason(RequestSchema):
     reason = fields.String(required=True, validate=[validate.Length(3, 1000), not_blank])
 
 
+class Rejection(Reason):
+    reason_code = fields.String(
+        load_default="other", validate=validate.OneOf(REJECTION_CODES),
+        metadata={"description": "Why it is rejected: spam (costs the author points), "
+                                 "not_constructive, out_of_remit or other (the default)."})
+
+
 class RolesUpdate(RequestSchema):
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1))
@@ -447,6 +457,8 @@ class PortalFeedbackIn(RequestSchema):
 
 class PortalFeedbackAnswer(RequestSchema):
     answer = fields.String(required=True, validate=[validate.Length(1, 4000), not_blank])
+    useful = fields.Boolean(load_default=False, metadata={
+        "description": "The suggestion is useful: its author earns points for it."})
 
 
 class NotificationsQuery(RequestSchema):
@@ -502,7 +514,8 @@ class BodyLeaderboardQuery(RequestSchema):
 
 
 class BodyRatingQuery(RequestSchema):
-    period = fields.String(load_default="month", validate=PERIOD)
+    domain = fields.String(validate=CODE_TEXT, metadata={
+        "description": "a category domain; absent: every domain (the running periods are shown)"})
 
 
 class ExecutorRatingsQuery(RequestSchema):

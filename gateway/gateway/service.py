@@ -52,6 +52,7 @@ from gateway.schemas import (
     PasswordConfirmation,
     PasswordResetConfirm,
     Reason,
+    Rejection,
     RefreshToken,
     Register,
     RolesUpdate,
@@ -98,9 +99,9 @@ class GatewayService:
 
     @http("POST", f"{API}/appeals/<string:appeal_id>/reject")
     def reject_appeal(self, request, appeal_id):
-        """A moderator rejects an appeal with a reason (not constructive, spam, not the
-        city's remit)."""
-        payload = load(Reason(), read_json_object(request))
+        """A moderator rejects an appeal with a reason and its code (spam, not_constructive,
+        out_of_remit, other)."""
+        payload = load(Rejection(), read_json_object(request))
         return json_response(self.intake_rpc.reject_appeal(appeal_id, payload))
 
     # --- executor workflow and triage (routing decides, intake records) --------------------
@@ -211,7 +212,7 @@ class GatewayService:
 
     @http("POST", f"{API}/portal-feedback/<string:feedback_id>/answer")
     def answer_portal_feedback(self, request, feedback_id):
-        """Staff answer a resident's portal feedback."""
+        """Staff answer a resident's portal feedback, marking it ``useful`` if it is."""
         payload = load(PortalFeedbackAnswer(), read_json_object(request))
         return json_response(self.feedback_rpc.answer_portal_feedback(feedback_id, payload))
 
@@ -414,7 +415,8 @@ class GatewayService:
 
     @http("GET", f"{API}/bodies/<string:body>/rating")
     def body_rating(self, request, body):
-        """One body's record: on time, confirmed, rework, breaches, rating."""
+        """One body's record in the running month, quarter and year and all time: on time,
+        confirmed, rework, breaches, rating."""
         query = load_query(BodyRatingQuery(), request.args)
         return json_response(self.gamification_rpc.body_rating(body, query))
 

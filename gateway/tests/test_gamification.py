@@ -41,8 +41,9 @@ def test_body_leaderboard_and_one_bodys_rating(gateway):
     gateway.gamification.leaderboard_bodies.assert_called_once_with(
         {"period": "year", "domain": "roads", "limit": 100})
     gateway.gamification.body_rating.side_effect = NotFound("no body nowhere")
-    assert_problem(gateway.api.get("/api/v1/bodies/nowhere/rating"), 404, "not-found")
-    gateway.gamification.body_rating.assert_called_once_with("nowhere", {"period": "month"})
+    assert_problem(gateway.api.get("/api/v1/bodies/nowhere/rating", params={"domain": "roads"}),
+                   404, "not-found")
+    gateway.gamification.body_rating.assert_called_once_with("nowhere", {"domain": "roads"})
 
 
 def test_my_points_pages_the_ledger(gateway):
