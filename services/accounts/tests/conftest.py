@@ -5,10 +5,9 @@ import sys
 import uuid
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 
-from hromada_common.auth import AUTH_CONTEXT_KEY, TokenVerifier, generate_key_pair
-from hromada_common.testing.helpers import EventListener, migrated_database, service_config, wait_until
+from hromada_common.auth import TokenVerifier, generate_key_pair
+from hromada_common.testing.helpers import call_as, migrated_database, service_config, wait_until
 
 SERVICE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(os.path.dirname(SERVICE_DIR))
@@ -88,22 +87,11 @@ def verifier(jwt_keys):
     return TokenVerifier(jwt_keys[2])
 
 
-@pytest.fixture
-def listener(hromada_amqp_uri):
-    listener = EventListener(hromada_amqp_uri)
-    yield listener
-    listener.close()
-
-
 def unique_email(label: str = "resident") -> str:
     return f"{label}-{uuid.uuid4().hex[:10]}@example.org"
 
 
-def call(container, method, *args, token=None, **kwargs):
-    """Call an RPC entrypoint, as the holder of ``token`` if given."""
-    context = {AUTH_CONTEXT_KEY: token} if token else None
-    with entrypoint_hook(container, method, context_data=context) as entrypoint:
-        return entrypoint(*args, **kwargs)
+call = call_as
 
 
 def wait_for_code(mail_dir: str, email: str, previous: str | None = None, timeout=15) -> str:

@@ -3,11 +3,11 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 
 from hromada_common import events as ev
 from hromada_common.testing.helpers import (
-    EventListener,
+    call_as,
     migrated_database,
     publish_events,
     service_config,
@@ -28,10 +28,6 @@ def state_changed(appeal_id, version, state, author_id, *, previous=None, body=B
     }, source="/hromada/intake", subject=appeal_id, actor="intake")
 
 
-def as_caller(token):
-    return {"hromada.auth": token} if token else {}
-
-
 @pytest.fixture
 def feedback_db(make_database):
     return migrated_database(make_database, "feedback", SERVICE_DIR)
@@ -41,13 +37,6 @@ def feedback_db(make_database):
 def feedback_config(hromada_amqp_uri, feedback_db, signing_keys):
     return service_config(hromada_amqp_uri, feedback_db, REMINDER_CHECK_INTERVAL=3600,
                           **signing_keys.config)
-
-
-@pytest.fixture
-def listener(hromada_amqp_uri):
-    listener = EventListener(hromada_amqp_uri)
-    yield listener
-    listener.close()
 
 
 @pytest.fixture
@@ -94,8 +83,7 @@ class Platform:
         return appeal_id
 
     def call(self, method, *args, token=None):
-        with entrypoint_hook(self.container, method, context_data=as_caller(token)) as hook:
-            return hook(*args)
+        return call_as(self.container, method, *args, token=token)
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 
 from hromada_common import events as ev
 from hromada_common.db import make_engine
 from hromada_common.testing.helpers import (
-    EventListener,
+    call_as,
     migrated_database,
     publish_events,
     service_config,
@@ -58,10 +58,6 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
-def as_caller(token):
-    return {"hromada.auth": token} if token else {}
-
-
 @pytest.fixture
 def gamification_db(make_database):
     return migrated_database(make_database, "gamification", SERVICE_DIR)
@@ -79,13 +75,6 @@ def gamification_config(hromada_amqp_uri, gamification_db, signing_keys):
     # Timers far apart: a test that needs one drives it through its entrypoint.
     return service_config(hromada_amqp_uri, gamification_db, NOMINATION_CHECK_INTERVAL=3600,
                           **signing_keys.config)
-
-
-@pytest.fixture
-def listener(hromada_amqp_uri):
-    listener = EventListener(hromada_amqp_uri)
-    yield listener
-    listener.close()
 
 
 @pytest.fixture
@@ -112,8 +101,7 @@ class Driver:
                 publish_events(self.amqp_uri, [envelope])
 
     def call(self, method, *args, token=None, **kwargs):
-        with entrypoint_hook(self.container, method, context_data=as_caller(token)) as hook:
-            return hook(*args, **kwargs)
+        return call_as(self.container, method, *args, token=token, **kwargs)
 
 
 @pytest.fixture

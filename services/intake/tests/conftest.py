@@ -4,7 +4,6 @@ import pytest
 
 from hromada_common import events as ev
 from hromada_common.testing.helpers import (
-    EventListener,
     migrated_database,
     publish_events,
     service_config,
@@ -44,13 +43,6 @@ def intake_db(make_database):
 @pytest.fixture
 def intake_config(hromada_amqp_uri, intake_db, signing_keys):
     return service_config(hromada_amqp_uri, intake_db, **signing_keys.config)
-
-
-@pytest.fixture
-def listener(hromada_amqp_uri):
-    listener = EventListener(hromada_amqp_uri)
-    yield listener
-    listener.close()
 
 
 @pytest.fixture

@@ -111,3 +111,13 @@ def queue_depth(amqp_uri: str, queue: str) -> int:
         finally:
             channel.close()
     return message_count
+
+
+def call_as(container, method: str, *args, token: str | None = None, **kwargs):
+    """Call an RPC entrypoint of a running test container as the holder of ``token`` (the
+    gateway forwards it in the ``hromada.auth`` context; no token: an anonymous call)."""
+    from nameko.testing.services import entrypoint_hook
+
+    context = {"hromada.auth": token} if token else {}
+    with entrypoint_hook(container, method, context_data=context) as hook:
+        return hook(*args, **kwargs)

@@ -252,3 +252,14 @@ class SigningKeys:
 @pytest.fixture(scope="session")
 def signing_keys(tmp_path_factory):
     return SigningKeys(tmp_path_factory.mktemp("jwt-keys"))
+
+
+@pytest.fixture
+def listener(hromada_amqp_uri):
+    """Every event published on the session's vhost from now on (bound before the test's
+    containers start, so it sees their first events)."""
+    from .helpers import EventListener
+
+    listener = EventListener(hromada_amqp_uri)
+    yield listener
+    listener.close()

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, Str
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from hromada_common.audit import AuditRecordMixin
 from hromada_common.db import NAMING_CONVENTION, define_messaging_tables
 
 BIGINT = BigInteger().with_variant(Integer, "sqlite")
@@ -115,16 +116,8 @@ class PortalFeedbackRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class AuditRecord(Base):
+class AuditRecord(AuditRecordMixin, Base):
     """Every state change feedback makes or decides: what, who and when."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"),)
-
-    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
-    subject_type: Mapped[str] = mapped_column(String(32))
-    subject_id: Mapped[str] = mapped_column(String(36))
-    action: Mapped[str] = mapped_column(String(40))
-    by: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    details: Mapped[dict | None] = mapped_column(JSON)
+    subject_id_length = 36

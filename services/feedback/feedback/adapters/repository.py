@@ -7,6 +7,8 @@ from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hromada_common.audit import AuditRepository as SharedAuditRepository
+from hromada_common.db import aware
 from hromada_common.lifecycle import AppealState
 
 from ..domain.model import AppealView, Comment, PortalFeedback
@@ -19,13 +21,6 @@ from .orm import (
     ReminderSentRecord,
     ReworkRequestRecord,
 )
-
-
-def aware(value: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything we store is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 _VIEW_FIELDS = ("appeal_id", "author_id", "body", "category", "state", "version", "resolved_at",
@@ -214,23 +209,6 @@ class PortalFeedbackRepository:
         return [_feedback(r) for r in self.session.execute(query).scalars()]
 
 
-class AuditRepository:
+class AuditRepository(SharedAuditRepository):
     def __init__(self, session: Session):
-        self.session = session
-
-    def record(self, subject_type: str, subject_id: str, action: str, by: str, at: datetime,
-               **details) -> None:
-        self.session.add(AuditRecord(subject_type=subject_type, subject_id=subject_id,
-                                     action=action, by=by, at=at,
-                                     details=_json_safe(details) or None))
-
-    def for_subject(self, subject_type: str, subject_id: str) -> list[dict]:
-        rows = self.session.execute(select(AuditRecord).where(
-            AuditRecord.subject_type == subject_type, AuditRecord.subject_id == subject_id
-        ).order_by(AuditRecord.id)).scalars()
-        return [{"action": r.action, "by": r.by, "at": aware(r.at), "details": r.details}
-                for r in rows]
-
-
-def _json_safe(details: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in details.items()}
+        super().__init__(session, AuditRecord)

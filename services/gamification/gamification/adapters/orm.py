@@ -8,11 +8,10 @@ importing this module always yields the complete metadata.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from sqlalchemy import BigInteger, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
+from hromada_common.audit import AuditRecordMixin
 from hromada_common.db import NAMING_CONVENTION, define_messaging_tables
 
 BIGINT = BigInteger().with_variant(Integer, "sqlite")
@@ -25,19 +24,10 @@ class Base(DeclarativeBase):
 outbox, inbox = define_messaging_tables(Base.metadata)
 
 
-class AuditRecord(Base):
+class AuditRecord(AuditRecordMixin, Base):
     """Every state change a person caused (nominations decided, gifts stocked, profiles set)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"),)
-
-    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
-    subject_type: Mapped[str] = mapped_column(String(32))
-    subject_id: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(40))
-    by: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    details: Mapped[dict | None] = mapped_column(JSON)
 
 
 from . import ratings_orm, residents_orm, rewards_orm  # noqa: E402,F401  (complete metadata)
