@@ -275,6 +275,17 @@ class AccountsService:
         the gift over."""
         handlers.handle_reward_granted(self.uow(), envelope)
 
+    @event_handler(ev.SLA_WARNING)
+    def handle_sla_warning(self, envelope):
+        """Tell the body's executors an appeal's deadline is near (in-app only, no email)."""
+        handlers.handle_sla_warning(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_ESCALATED)
+    def handle_appeal_escalated(self, envelope):
+        """Tell every active head of the body that an appeal was escalated to them (in-app
+        and email); a body without one escalates to the admins."""
+        handlers.handle_appeal_escalated(self.uow(), envelope)
+
     @timer(interval=1)
     def deliver_mail(self):
         """Send the mail outbox (codes, notifications) over SMTP, retrying with back-off."""

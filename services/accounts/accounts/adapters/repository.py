@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.api_keys import ApiKey
@@ -113,6 +113,19 @@ class AccountRepository:
                                         AccountRecord.status != "deleted")
             .order_by(AccountRecord.id)).scalars()
         return [_account(r) for r in records]
+
+    def active_with_role(self, role: str, body: str | None = None) -> list[Account]:
+        """Every active (not blocked, not deleted) account holding ``role``; in ``body`` if
+        given (the body index narrows it to a handful of rows), else in any body (admins)."""
+        query = select(AccountRecord).where(AccountRecord.status == "active")
+        if body is not None:
+            query = query.where(AccountRecord.body == body)
+        else:
+            # ``roles`` is a JSON list of plain role names: its text holds '"admin"' exactly
+            # when the list does. Unindexed, but only run for the rare body without a head.
+            query = query.where(cast(AccountRecord.roles, Text).like(f'%"{role}"%'))
+        records = self.session.execute(query.order_by(AccountRecord.id)).scalars()
+        return [a for a in map(_account, records) if role in a.roles]
 
     def ids_with_trust(self, level: int, limit: int = 500) -> list[str]:
         return list(self.session.execute(

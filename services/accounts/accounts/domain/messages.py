@@ -177,7 +177,43 @@ _NOTICES = {
         "en": "The author of appeal {appeal_id} (body \"{body}\") added a comment.\n"
               "Read and reply: GET {api}/appeals/{appeal_id}/comments",
     },
+    "body_deadline_near": {
+        "title": ("Строк виконання спливає", "Deadline approaching"),
+        "uk": "Строк виконання звернення {appeal_id} підрозділом «{body}» спливає {due}. "
+              "Більшу частину часу вже використано.\n"
+              "Переглянути звернення: GET {api}/appeals/{appeal_id}",
+        "en": "Appeal {appeal_id} for \"{body}\" is due by {due}, and most of the time is "
+              "used up.\nView the appeal: GET {api}/appeals/{appeal_id}",
+    },
+    "body_appeal_escalated": {
+        "title": ("Звернення ескальовано вам", "Appeal escalated to you"),
+        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due}) ескальовано "
+              "вам як керівнику підрозділу. Причина: {reason_uk}\n"
+              "Переглянути звернення: GET {api}/appeals/{appeal_id}",
+        "en": "Appeal {appeal_id} of \"{body}\" (due by {due}) was escalated to you as the "
+              "head of the body. Reason: {reason_en}\n"
+              "View the appeal: GET {api}/appeals/{appeal_id}",
+    },
+    "escalation_without_head": {
+        "title": ("Ескалація без керівника підрозділу", "Escalation with no head to take it"),
+        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due}) ескальовано, "
+              "але в підрозділі немає активного керівника, тож повідомляємо адміністраторів. "
+              "Причина: {reason_uk}\n"
+              "Переглянути звернення: GET {api}/appeals/{appeal_id}\n"
+              "Призначити керівника: PUT {api}/accounts/{{id}}/roles",
+        "en": "Appeal {appeal_id} of \"{body}\" (due by {due}) was escalated, but the body has "
+              "no active head, so the administrators are told. Reason: {reason_en}\n"
+              "View the appeal: GET {api}/appeals/{appeal_id}\n"
+              "Appoint a head: PUT {api}/accounts/{{id}}/roles",
+    },
 }
+
+ESCALATION_REASONS_UK = {
+    "deadline broken": "строк виконання порушено",
+    "rework limit reached": "вичерпано ліміт повернень на доопрацювання",
+}
+"""Ukrainian for the reasons routing and feedback put in ``hromada.appeal.escalated.v1``
+(English, machine-written); any other reason is shown as it came."""
 
 
 def _utc(value) -> str:
@@ -200,7 +236,9 @@ def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = N
         "resolved_on": resolved_at.strftime("%Y-%m-%d") if resolved_at is not None else "",
         "due_uk": f" Строк виконання: {_utc(due_at)}." if due_at is not None else "",
         "due_en": f" Due by {_utc(due_at)}." if due_at is not None else "",
-        "reason_uk": reason or "не вказано.", "reason_en": reason or "not given.",
+        "due": _utc(due_at),
+        "reason_uk": ESCALATION_REASONS_UK.get(reason, reason) if reason else "не вказано.",
+        "reason_en": reason or "not given.",
         "reason_line_uk": f" Причина: {reason}" if reason else "",
         "reason_line_en": f" Reason: {reason}" if reason else "",
     }

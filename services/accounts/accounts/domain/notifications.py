@@ -2,9 +2,11 @@
 
 An event about an appeal becomes zero or more *deliveries*: a :class:`Notice` (what to say,
 in Ukrainian and English) for a recipient, either one account (:class:`ToAccount`, e.g. the
-appeal's author) or the staff of a body (:class:`ToBodyStaff`: every executor and the head
-whose ``body`` is the appeal's body). The service layer turns recipients into accounts,
-writes one in-app notification per account and queues the email.
+appeal's author), the staff of a body (:class:`ToBodyStaff`: every executor and the head
+whose ``body`` is the appeal's body) or the active holders of one role (:class:`ToRole`: the
+heads of a body, its executors, the admins), with a fallback when there are none. The service
+layer turns recipients into accounts, writes one in-app notification per account and queues
+the email (unless the notice is in-app only).
 
 Notices carry appeal ids, body codes, dates and what the recipient may do next, never anyone
 else's personal data: not a name, not an address, not what another person wrote.
@@ -38,6 +40,10 @@ class NoticeKind(StrEnum):
     BODY_APPEAL_ASSIGNED = "body_appeal_assigned"
     BODY_APPEAL_REWORK = "body_appeal_rework"
     AUTHOR_COMMENTED = "author_commented"
+    BODY_DEADLINE_NEAR = "body_deadline_near"
+    BODY_APPEAL_ESCALATED = "body_appeal_escalated"
+    # to the admins, when the body has nobody to escalate to
+    ESCALATION_WITHOUT_HEAD = "escalation_without_head"
 
 
 AUTHOR_KIND_OF_STATE = {
@@ -60,6 +66,11 @@ BODY_KIND_OF_STATE = {
 
 BODY_STAFF_ROLES = frozenset({"executor", "head"})
 
+IN_APP_ONLY = frozenset({NoticeKind.BODY_DEADLINE_NEAR})
+"""Kinds never copied to email: a deadline warning reaches every executor of the body for
+every appeal that gets near its deadline, which by mail would be noise that buries the mails
+that matter (an escalation, new work)."""
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -73,6 +84,7 @@ class Notice:
     title_en: str
     text_uk: str
     text_en: str
+    by_email: bool = True
 
     @classmethod
     def of(cls, kind: NoticeKind, appeal_id: str | None, **values) -> "Notice":
@@ -80,7 +92,7 @@ class Notice:
                                                                **values)
         return cls(kind=kind, appeal_id=appeal_id, title=f"{title_uk} / {title_en}",
                    text=f"{text_uk}\n\n{text_en}", title_uk=title_uk, title_en=title_en,
-                   text_uk=text_uk, text_en=text_en)
+                   text_uk=text_uk, text_en=text_en, by_email=kind not in IN_APP_ONLY)
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,19 @@ class ToBodyStaff:
     exclude: str | None = None
 
 
-Recipient = ToAccount | ToBodyStaff
+@dataclass(frozen=True)
+class ToRole:
+    """Every *active* account (not blocked, not deleted: they could not act on it) holding
+    ``role`` in ``body``, or in any body when ``body`` is None (admins have none). If there is
+    nobody, ``otherwise`` (another delivery) is made instead, so that what must reach someone
+    never goes to nobody."""
+
+    role: str
+    body: str | None = None
+    otherwise: "Delivery | None" = None
+
+
+Recipient = ToAccount | ToBodyStaff | ToRole
 Delivery = tuple[Recipient, Notice]
 
 
@@ -188,3 +212,29 @@ def deliveries_for_reward(data: dict) -> list[Delivery]:
     gift over)."""
     return [(ToAccount(data["resident_id"]), Notice.of(
         REWARD_KINDS[data["kind"]], None, reward_id=data["reward_id"], period=data["period"]))]
+
+
+def deliveries_for_sla_warning(data: dict) -> list[Delivery]:
+    """``hromada.appeal.sla_warning.v1``: the body's executors (they do the work) are told the
+    deadline is near, in the app only (see ``IN_APP_ONLY``). The head hears only if it is
+    broken (the escalation)."""
+    return [(ToRole("executor", data["body"]), Notice.of(
+        NoticeKind.BODY_DEADLINE_NEAR, data["appeal_id"], body=data["body"],
+        due_at=data["due_at"]))]
+
+
+def deliveries_for_escalation(data: dict) -> list[Delivery]:
+    """``hromada.appeal.escalated.v1`` (a broken deadline from routing, too many rework rounds
+    from feedback): every active head of the body, in the app and by email. A body without an
+    active head escalates to the admins instead, told why, so that an escalation never goes to
+    nobody (and the missing head gets noticed and appointed).
+
+    ``hromada.appeal.sla_breached.v1`` notifies nobody: the escalation that follows it (at once
+    or after routing's configured delay) tells the person answerable, and a second notice about
+    the same broken deadline would only be noise."""
+    appeal_id, body = data["appeal_id"], data["body"]
+    values = {"body": body, "due_at": data["due_at"], "reason": data["reason"]}
+    to_admins = (ToRole("admin"), Notice.of(NoticeKind.ESCALATION_WITHOUT_HEAD, appeal_id,
+                                            **values))
+    return [(ToRole("head", body, otherwise=to_admins),
+             Notice.of(NoticeKind.BODY_APPEAL_ESCALATED, appeal_id, **values))]

@@ -621,6 +621,16 @@ def handle_reward_granted(uow, envelope: dict) -> int:
     return _notify_once(uow, envelope, ev.REWARD_GRANTED, notices.deliveries_for_reward)
 
 
+def handle_sla_warning(uow, envelope: dict) -> int:
+    """An appeal's deadline is near: tell the body's executors (in the app only)."""
+    return _notify_once(uow, envelope, ev.SLA_WARNING, notices.deliveries_for_sla_warning)
+
+
+def handle_appeal_escalated(uow, envelope: dict) -> int:
+    """An appeal was escalated: tell the body's heads, or the admins if it has none."""
+    return _notify_once(uow, envelope, ev.APPEAL_ESCALATED, notices.deliveries_for_escalation)
+
+
 # ------------------------------------------------------------------------ notifications
 
 

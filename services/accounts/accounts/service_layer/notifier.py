@@ -8,6 +8,7 @@ the inbox twice (two instances racing on a redelivery) notifies and mails once.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 
@@ -19,8 +20,11 @@ from ..domain.notifications import (
     Notification,
     ToAccount,
     ToBodyStaff,
+    ToRole,
     is_body_staff,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _recipients(uow, recipient) -> list[Account]:
@@ -31,18 +35,21 @@ def _recipients(uow, recipient) -> list[Account]:
     if isinstance(recipient, ToBodyStaff):
         return [a for a in uow.accounts.staff_of_body(recipient.body)
                 if is_body_staff(a.roles, a.body, recipient.body) and a.id != recipient.exclude]
+    if isinstance(recipient, ToRole):
+        return uow.accounts.active_with_role(recipient.role, recipient.body)
     raise TypeError(f"unknown recipient {recipient!r}")
 
 
 def notify_one(uow, account: Account, notice: Notice, source_event_id: str,
                now: datetime) -> bool:
-    """One in-app notification to ``account`` and, if it may be mailed, its email. False if
+    """One in-app notification to ``account`` and, if the notice goes by email and the account
+    may be mailed, its email. False if
     this event already notified this account of this kind."""
     created = uow.notifications.add_once(Notification(
         id=str(uuid.uuid4()), account_id=account.id, kind=notice.kind,
         appeal_id=notice.appeal_id, title=notice.title, text=notice.text, created_at=now,
         source_event_id=source_event_id))
-    if created and account.mailable:
+    if created and notice.by_email and account.mailable:
         subject, body = notification_mail(notice.title_uk, notice.title_en, notice.text_uk,
                                           notice.text_en, account.display_name)
         uow.mail.enqueue(account.email, subject, body, now)
@@ -50,10 +57,19 @@ def notify_one(uow, account: Account, notice: Notice, source_event_id: str,
 
 
 def deliver(uow, deliveries: list[Delivery], source_event_id: str, now: datetime) -> int:
-    """Notify every recipient of every delivery (each account once per kind); returns how
-    many notifications were new."""
+    """Notify every recipient of every delivery (each account once per kind; a
+    :class:`ToRole` with nobody in it falls back to its ``otherwise``); returns how many
+    notifications were new."""
     created = 0
     for recipient, notice in deliveries:
-        for account in _recipients(uow, recipient):
+        accounts = _recipients(uow, recipient)
+        while not accounts and isinstance(recipient, ToRole) and recipient.otherwise:
+            recipient, notice = recipient.otherwise
+            accounts = _recipients(uow, recipient)
+        if not accounts and isinstance(recipient, ToRole):
+            log.warning("nobody to tell about %s of appeal %s (no active %s%s)", notice.kind,
+                        notice.appeal_id, recipient.role,
+                        f" of {recipient.body}" if recipient.body else "")
+        for account in accounts:
             created += notify_one(uow, account, notice, source_event_id, now)
     return created
