@@ -2,7 +2,9 @@
 the whole platform started on them. Everything created here is removed again on exit."""
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -39,15 +41,37 @@ def amqp_uri_for_vhost(server_uri: str, vhost: str) -> str:
 
 
 class RabbitVhosts:
-    """Creates and deletes vhosts through RabbitMQ's management HTTP API."""
+    """Creates and deletes vhosts through RabbitMQ's management HTTP API, or through a local
+    ``rabbitmqctl`` when the management plugin is not enabled."""
 
     def __init__(self, amqp_uri: str, mgmt_port: int = 15672):
         parts = urlsplit(amqp_uri)
         self.base = f"http://{parts.hostname or '127.0.0.1'}:{mgmt_port}/api"
         self.user = parts.username or "guest"
         self.auth = (self.user, parts.password or "guest")
+        self._http_ok: bool | None = None
+
+    def _has_http(self) -> bool:
+        if self._http_ok is None:
+            try:
+                requests.get(f"{self.base}/overview", auth=self.auth, timeout=3)
+                self._http_ok = True
+            except requests.ConnectionError:
+                if shutil.which("rabbitmqctl") is None:
+                    raise
+                self._http_ok = False
+        return self._http_ok
+
+    @staticmethod
+    def _ctl(*args: str) -> None:
+        subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True,
+                       text=True, timeout=60)
 
     def create(self, name: str) -> None:
+        if not self._has_http():
+            self._ctl("add_vhost", name)
+            self._ctl("set_permissions", "-p", name, self.user, ".*", ".*", ".*")
+            return
         vhost = quote(name, safe="")
         requests.put(f"{self.base}/vhosts/{vhost}", auth=self.auth, timeout=10).raise_for_status()
         requests.put(
@@ -56,6 +80,9 @@ class RabbitVhosts:
         ).raise_for_status()
 
     def delete(self, name: str) -> None:
+        if not self._has_http():
+            self._ctl("delete_vhost", name)
+            return
         requests.delete(f"{self.base}/vhosts/{quote(name, safe='')}", auth=self.auth, timeout=30)
 
 

@@ -6,7 +6,8 @@
 What it does, on a throwaway PostgreSQL database (migrated to head) and a throwaway vhost:
 
 1. COPY ``--timers`` pending timers whose fire_at spreads over the next ``--spread-hours``
-   (a steady trickle falls due while the benchmark runs: those measure detection lag);
+   (a steady trickle falls due while the benchmark runs: those measure detection lag), then
+   VACUUM ANALYZE the table, as a table that grew over days would be;
 2. start ``--runners`` runner processes: each is a nameko container with routing's real
    ``UnitOfWorkProvider`` (outbox relay) and ``SlaTimerRunner``, routing's default config;
 3. COPY ``--burst`` timers all due within the same second (deadlines cluster, e.g. at the end
@@ -16,8 +17,9 @@ What it does, on a throwaway PostgreSQL database (migrated to head) and a throwa
    must have been received exactly once (by event id and by (appeal, kind)), and the database
    must agree (fired rows = received events, no pending row due before the cut).
 
-Lag is ``received at the listener − fire_at``: detection, the outbox commit, the relay's
-publish with confirms and delivery. Results: printed, and JSON in bench/results/.
+Lag is ``received at the listener − fire_at``: detection, the claim, the runner's publish
+with confirms and delivery. CPU seconds used during the burst by the runners, the broker, the
+database's backends and the listener are printed too (the machine has 2 cores). Results: printed, and JSON in bench/results/.
 """
 from __future__ import annotations
 
@@ -143,33 +145,37 @@ class SlaListener:
         self.queue(channel).declare()
         self.received: list[tuple[str, str, str, float, float, bool]] = []
         self.burst_received = 0
+        self._burst_ids: set[str] = set()
         self._stop = threading.Event()
         self._channel = channel
 
-    def _on_message(self, body, message):
-        envelope = json.loads(body) if isinstance(body, (bytes, str)) else body
+    def _on_message(self, message):
+        envelope = json.loads(message.body)
         kind = SLA_TYPES.get(envelope["type"])
         if kind:
             at = time.time()
             due = datetime.fromisoformat(envelope["data"]["due_at"]).timestamp()
             burst = envelope["data"]["body"] == BURST_BODY
             self.received.append((envelope["id"], envelope["subject"], kind, due, at, burst))
-            self.burst_received += burst
+            if burst and envelope["id"] not in self._burst_ids:
+                # Distinct events: a batch published again after the kill -9 repeats its ids.
+                self._burst_ids.add(envelope["id"])
+                self.burst_received += 1
 
     def _consume(self):
-        from kombu import Consumer
-
-        self._channel.basic_qos(0, 2000, False)
-        with Consumer(self._channel, queues=[self.queue], callbacks=[self._on_message],
-                      no_ack=True, accept=["json"]):
-            while not self._stop.is_set():
-                try:
-                    self.connection.drain_events(timeout=0.2)
-                except TimeoutError:
-                    pass
-                except OSError as exc:  # socket.timeout is an OSError
-                    if "timed out" not in str(exc):
-                        raise
+        # py-amqp's own consumer, without kombu's per-message machinery: the listener stands
+        # in for consumers that would run elsewhere, so it should take as little of the
+        # benchmark machine's two cores as it can.
+        self._channel.basic_consume(queue=self.queue.name, no_ack=True,
+                                    callback=self._on_message)
+        while not self._stop.is_set():
+            try:
+                self.connection.drain_events(timeout=0.2)
+            except TimeoutError:
+                pass
+            except OSError as exc:  # socket.timeout is an OSError
+                if "timed out" not in str(exc):
+                    raise
 
     def start(self) -> "SlaListener":
         self._thread = threading.Thread(target=self._consume, daemon=True)
@@ -185,7 +191,7 @@ class SlaListener:
 # --- loading -------------------------------------------------------------------------------
 
 def copy_timers(database_url: str, fire_times, body: str,
-                kinds=("breach", "escalation")) -> float:
+                kinds=("breach", "escalation"), vacuum: bool = False) -> float:
     """COPY pending timers (one appeal each); return the seconds it took."""
     import psycopg2
 
@@ -205,8 +211,15 @@ def copy_timers(database_url: str, fire_times, body: str,
                     chunk = io.StringIO()
             chunk.seek(0)
             cursor.copy_expert(COPY_SQL, chunk)
-        with connection, connection.cursor() as cursor:
-            cursor.execute("ANALYZE sla_timers")
+        if vacuum:
+            # A table that grew over days has been vacuumed; one bulk-loaded a second ago has
+            # not, and autovacuum would otherwise scan its million rows during the burst.
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM (ANALYZE) sla_timers")
+        else:
+            with connection, connection.cursor() as cursor:
+                cursor.execute("ANALYZE sla_timers")
     finally:
         connection.close()
     return time.perf_counter() - started
@@ -227,6 +240,63 @@ def percentiles(values: list[float]) -> dict:
     return {"n": len(ordered), "p50_ms": round(at(0.50) * 1000, 1),
             "p99_ms": round(at(0.99) * 1000, 1), "max_ms": round(ordered[-1] * 1000, 1),
             "mean_ms": round(statistics.fmean(ordered) * 1000, 1)}
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def pids_matching(text: str) -> list[int]:
+    """Processes whose command line contains ``text`` (PostgreSQL backends of a database)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    if text.encode() in handle.read():
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used during the burst by the runners, the broker, the database's backends
+    and this process (the listener), so a run says where the machine's two cores went."""
+
+    def __init__(self, db_name: str):
+        self.db_name = db_name
+        self.broker = pids_matching("beam.smp")[:1]
+        self.start: dict[str, dict[int, float]] = {}
+        self.gone: dict[str, float] = {}
+
+    def _sample(self, runners) -> dict[str, dict[int, float]]:
+        groups = {"runners": [p.pid for p in runners], "rabbitmq": self.broker,
+                  "postgres": pids_matching(self.db_name), "listener": [os.getpid()]}
+        return {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
+
+    def begin(self, runners) -> None:
+        self.start = self._sample(runners)
+
+    def before_kill(self, process) -> None:
+        """A killed runner's CPU so far counts too."""
+        self.gone["runners"] = self.gone.get("runners", 0.0) + cpu_seconds(process.pid) - \
+            self.start["runners"].get(process.pid, 0.0)
+
+    def end(self, runners) -> dict[str, float]:
+        now = self._sample(runners)
+        return {name: round(sum(cpu - self.start[name].get(pid, 0.0)
+                                for pid, cpu in now[name].items()) + self.gone.get(name, 0.0), 1)
+                for name in now}
 
 
 def wait_for(check, timeout: float, interval: float = 0.1) -> bool:
@@ -265,7 +335,7 @@ def run(args) -> dict:
             print(f"COPY {args.timers} spread timers…", file=sys.stderr, flush=True)
             results["copy_spread_s"] = round(copy_timers(database_url, (
                 base + timedelta(seconds=rng.random() * spread) for _ in range(args.timers)),
-                SPREAD_BODY), 1)
+                SPREAD_BODY, vacuum=True), 1)
             print(f"  {results['copy_spread_s']}s; starting {args.runners} runners…",
                   file=sys.stderr, flush=True)
             runners = [start_runner(database_url, amqp_uri) for _ in range(args.runners)]
@@ -279,6 +349,9 @@ def run(args) -> dict:
             results["copy_burst_s"] = round(copy_timers(database_url, (
                 burst_at + timedelta(seconds=rng.random()) for _ in range(args.burst)),
                 BURST_BODY, kinds=("breach",)), 1)
+            # From here (the burst is loaded, not yet due) to the burst's last event.
+            meter = CpuMeter(db_name)
+            meter.begin(runners)
 
             def burst_received():
                 return listener.burst_received
@@ -288,6 +361,7 @@ def run(args) -> dict:
                 wait_for(lambda: burst_received() >= args.burst // 3,
                          timeout=args.burst_lead + 120, interval=0.02)
                 victim = runners[0]
+                meter.before_kill(victim)
                 os.kill(victim.pid, signal.SIGKILL)
                 victim.wait()
                 killed_at = time.time()
@@ -298,6 +372,8 @@ def run(args) -> dict:
                       flush=True)
             cleared = wait_for(lambda: burst_received() >= args.burst,
                                timeout=args.burst_lead + 300, interval=0.05)
+            results["burst_cpu_s"] = meter.end(runners)
+            results["load_average_after_burst"] = os.getloadavg()
             print(f"  burst {'cleared' if cleared else 'NOT cleared'}; {args.tail}s of trickle…",
                   file=sys.stderr, flush=True)
             time.sleep(args.tail)
@@ -344,8 +420,14 @@ def run(args) -> dict:
         if burst:
             burst_lags.append(at - due)
             last_burst = max(last_burst or at, at)
-        elif due >= ready_at.timestamp():
+    # The trickle's lag, split: timers due while the burst's backlog was being cleared wait
+    # behind it (claims go in fire_at order), the others show the steady-state lag.
+    quiet_lags, behind_burst_lags = [], []
+    for _, _, _, due, at, burst in received:
+        if not burst and due >= ready_at.timestamp():
             trickle_lags.append(at - due)
+            backlog = last_burst is not None and burst_at.timestamp() <= due <= last_burst
+            (behind_burst_lags if backlog else quiet_lags).append(at - due)
     seen = set(timers)
     missed = [t for t, fire_at in fired.items() if fire_at <= cut and t not in seen]
     not_fired = [t for t in seen if t not in fired]
@@ -355,8 +437,11 @@ def run(args) -> dict:
         "timers_fired_twice": fired_twice, "redelivered_same_event_id": redelivered,
         "distinct_events": len(set(ids)),
         "fired_but_not_received": len(missed), "pending_due_before_cut": pending_due,
-        "outbox_unpublished_at_end": unpublished, "received_but_not_fired": len(not_fired), "restart": restart,
+        "outbox_unpublished_at_end": unpublished, "received_but_not_fired": len(not_fired),
+        "restart": restart,
         "trickle_lag": percentiles(trickle_lags),
+        "trickle_lag_outside_burst": percentiles(quiet_lags),
+        "trickle_lag_behind_burst": percentiles(behind_burst_lags),
         "burst": {"timers": args.burst, "received": len(burst_lags),
                   "clearing_s": round(clearing, 2) if clearing is not None else None,
                   # From the first burst timer falling due to the last event received.
@@ -374,12 +459,16 @@ def run(args) -> dict:
 
 def render(r: dict) -> str:
     t, b = r["trickle_lag"], r["burst"]
+    q, w = r["trickle_lag_outside_burst"], r["trickle_lag_behind_burst"]
     lines = [
         f"SLA timers run {r['run']}: {r['args']['timers']:,} spread + {r['args']['burst']:,} "
         f"burst, {r['args']['runners']} runners, restart: {r['restart']}",
         f"  COPY: spread {r['copy_spread_s']}s, burst {r['copy_burst_s']}s",
         f"  trickle lag (fire_at → received): n={t.get('n')} p50={t.get('p50_ms')} ms "
-        f"p99={t.get('p99_ms')} ms max={t.get('max_ms')} ms",
+        f"p99={t.get('p99_ms')} ms max={t.get('max_ms')} ms; outside the burst: "
+        f"n={q.get('n')} p50={q.get('p50_ms')} ms p99={q.get('p99_ms')} ms "
+        f"max={q.get('max_ms')} ms; due during the burst: n={w.get('n')} "
+        f"p99={w.get('p99_ms')} ms",
         f"  burst: {b['received']:,}/{b['timers']:,} received, cleared {b['clearing_s']} s after "
         f"the last was due ({b['timers_per_s']} timers/s); lag p50={b['lag'].get('p50_ms')} ms "
         f"p99={b['lag'].get('p99_ms')} ms",
@@ -389,6 +478,9 @@ def render(r: dict) -> str:
         f"{r['redelivered_same_event_id']}, fired but not received "
         f"{r['fired_but_not_received']}, pending and due before the cut "
         f"{r['pending_due_before_cut']}",
+        f"  CPU seconds from the burst's loading to its last event: {r.get('burst_cpu_s')}; "
+        f"load average at start {tuple(round(x, 1) for x in r['load_average_at_start'])}, "
+        f"after the burst {tuple(round(x, 1) for x in r.get('load_average_after_burst', ()))}",
         f"  {'OK' if r['ok'] else 'FAILED'}",
     ]
     return "\n".join(lines)

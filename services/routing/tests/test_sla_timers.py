@@ -1,5 +1,6 @@
 """Durable SLA timers against real PostgreSQL and RabbitMQ: routing containers fire warning,
-breach and escalation events through the outbox, once each, across instances and restarts."""
+breach and escalation events (published straight from the claimed timers, with confirms),
+once each, across instances and restarts."""
 import time
 import uuid
 from collections import Counter
@@ -117,9 +118,10 @@ def assert_each_timer_fired_once(listener, engine, appeal_ids, kinds_per_appeal=
     wait_until_outbox_empty(engine, timeout=30)
     time.sleep(0.5)  # anything fired twice would have been published by now
     received = sla_events(listener, set(appeal_ids))
-    # Delivery is at least once: a relay killed between the broker's confirm and marking its
-    # rows published sends those rows again, with the same event ids, and consumers drop the
-    # copies. What must never happen is a timer firing twice, i.e. two *different* events.
+    # Delivery is at least once: a runner killed between the broker's confirms and its commit
+    # leaves those timers pending, the next round publishes them again with the same event
+    # ids (routing.domain.sla.timer_event_id), and consumers drop the copies. What must never
+    # happen is a timer firing twice, i.e. two *different* events for one timer.
     events = list({e["id"]: e for e in received}.values())
     per_timer = Counter((e["subject"], SLA_TYPES[e["type"]]) for e in events)
     assert set(per_timer.values()) == {1}, [k for k, n in per_timer.items() if n > 1]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import any_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.sla import CANCELLED, FIRED, PENDING
@@ -73,26 +73,35 @@ class SlaTimerRepository:
     def claim_due(self, now: datetime, limit: int) -> list:
         """Mark up to ``limit`` due pending timers fired, oldest first; return them.
 
-        One statement: ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``.
+        One statement: ``UPDATE … WHERE id = ANY(ARRAY(SELECT … FOR UPDATE SKIP LOCKED))
+        RETURNING``.
         Rows another runner holds are skipped, not waited for, so several runners share a
-        burst; the caller's commit (with the events in the outbox) makes the claim final, and
-        a crash before it leaves the rows pending for the next runner.
+        burst; the caller's commit (after the broker confirmed the events) makes the claim
+        final, and a failure or crash before it leaves the rows pending for the next runner.
         """
         due = (
             select(timers.c.id)
             .where(timers.c.state == PENDING, timers.c.fire_at <= now)
-            .order_by(timers.c.fire_at)
+            # id breaks ties: with no grace, a breach and its escalation are due at once,
+            # and the breach was scheduled first.
+            .order_by(timers.c.fire_at, timers.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return self.session.execute(
+        claimed = self.session.execute(
             update(timers)
-            .where(timers.c.id.in_(due.scalar_subquery()))
+            # "= ANY(ARRAY(subquery))", not "IN (subquery)": PostgreSQL then fetches the
+            # claimed rows by primary key; with IN it hash-joined them against a sequential
+            # scan of the whole table (every batch reading a million rows).
+            .where(timers.c.id == any_(func.array(due.scalar_subquery())))
             .values(state=FIRED, fired_at=now)
             .returning(timers.c.id, timers.c.appeal_id, timers.c.body, timers.c.kind,
                        timers.c.fire_at, timers.c.due_at)
             .execution_options(synchronize_session=False)
         ).all()
+        # RETURNING follows the update's scan, not the subquery's ORDER BY: put them back in
+        # due order, so events leave in it (a breach before the escalation that follows it).
+        return sorted(claimed, key=lambda row: (row.fire_at, row.id))
 
     def next_fire_at(self) -> datetime | None:
         """The earliest pending fire time (an index-only look at the partial index)."""

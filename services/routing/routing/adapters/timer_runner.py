@@ -2,8 +2,10 @@
 
 Everything lives in the database, so the runner keeps no state worth losing: a restarted
 instance picks up whatever is due, and any number of routing instances can run it at once
-(timers are claimed with ``FOR UPDATE SKIP LOCKED``; a claim and its events commit together).
-Events go through routing's outbox, published by the relay of :class:`UnitOfWorkProvider`.
+(timers are claimed with ``FOR UPDATE SKIP LOCKED``). The runner publishes a batch's events
+itself, on its own confirming channel, and commits the claim only after the broker has
+confirmed them all; SLA facts do not go through the outbox (see
+``service_layer.sla.fire_due_timers``).
 
 Config (``config.yml``):
 
@@ -11,7 +13,7 @@ Config (``config.yml``):
 ``SLA_WARNING_SHARE``             warn at this share of the allotted time (default 0.75)
 ``SLA_ESCALATION_DELAY_MINUTES``  grace between breach and escalation (default 0)
 ``SLA_POLL_INTERVAL``             longest sleep between looks at the table, s (default 0.5)
-``SLA_BATCH_SIZE``                timers fired per transaction (default 1000)
+``SLA_BATCH_SIZE``                timers fired per transaction (default 10000)
 """
 from __future__ import annotations
 
@@ -20,9 +22,12 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider
+from hromada_common.messaging.relay import ConfirmingPublisher
+from hromada_common.messaging.topology import retry_delays_from_config
 
 from ..domain.sla import SlaPolicy
 from ..service_layer import sla
@@ -31,6 +36,9 @@ log = logging.getLogger(__name__)
 
 # When due timers remain that another runner holds locked, look again this soon.
 CONTENDED_RETRY = 0.02
+# How long a batch may wait for the broker's confirms. Generous: a batch that times out is
+# rolled back and published again, so a too-short limit under load would only add work.
+CONFIRM_TIMEOUT = 60.0
 
 
 def policy_from_config(config: dict) -> SlaPolicy:
@@ -43,10 +51,11 @@ def policy_from_config(config: dict) -> SlaPolicy:
 class SlaTimerRunner(DependencyProvider):
     """Fires due SLA timers in a managed thread of the service container.
 
-    Each round fires one batch in one transaction; after a partial batch it sleeps until the
-    earliest pending ``fire_at``, never longer than ``SLA_POLL_INTERVAL`` (timers another
-    instance scheduled are seen within that), and is woken at once when this process
-    schedules a nearer timer. The worker dependency is the runner itself (for inspection).
+    Each round fires one batch in one transaction, publishing its events on the runner's own
+    confirming channel; after a partial batch it sleeps until the earliest pending
+    ``fire_at``, never longer than ``SLA_POLL_INTERVAL`` (timers another instance scheduled
+    are seen within that), and is woken at once when this process schedules a nearer timer.
+    The worker dependency is the runner itself (for inspection).
     """
 
     def setup(self):
@@ -54,8 +63,12 @@ class SlaTimerRunner(DependencyProvider):
         self.enabled = str(config.get("SLA_TIMERS_ENABLED", True)).lower() not in (
             "false", "0", "no", "off", "")
         self.poll_interval = float(config.get("SLA_POLL_INTERVAL", 0.5))
-        self.batch_size = int(config.get("SLA_BATCH_SIZE", 1000))
+        self.batch_size = int(config.get("SLA_BATCH_SIZE", 10000))
         sla.configure(policy_from_config(config))
+        # Its own connection: a burst's confirms are awaited here, never on the relay's.
+        self.publisher = ConfirmingPublisher(
+            config[AMQP_URI_CONFIG_KEY], retry_delays_from_config(config),
+            confirm_timeout=CONFIRM_TIMEOUT)
         self.fired_total = 0
         self._wakeup = threading.Event()
         # While a round runs, any scheduled timer must wake the next sleep: infinity.
@@ -91,9 +104,12 @@ class SlaTimerRunner(DependencyProvider):
         self._halt()
         if self._thread is not None:
             self._thread.wait()
+        self.publisher.close()
 
     def kill(self):
         self._halt()
+        # A batch awaiting confirms fails and rolls back: its rows stay pending.
+        self.publisher.close()
 
     def _halt(self):
         self._running = False
@@ -115,7 +131,8 @@ class SlaTimerRunner(DependencyProvider):
 
     def run_once(self) -> tuple[int, datetime | None]:
         """One round: fire a batch; if it was not full, also read the next fire time."""
-        fired = sla.fire_due_timers(self._uow(), self.batch_size)
+        fired = sla.fire_due_timers(self._uow(), self.publisher.publish_serialised_batch,
+                                    self.batch_size)
         self.fired_total += fired
         if fired >= self.batch_size:
             return fired, None
@@ -130,6 +147,8 @@ class SlaTimerRunner(DependencyProvider):
                 fired, next_at = self.run_once()
                 failures = 0
             except Exception:  # noqa: BLE001 - the runner must outlive database outages
+                if not self._running:
+                    break  # killed mid-batch: the rolled-back rows are the next runner's
                 failures += 1
                 log.exception("SLA timer runner failed (attempt %d)", failures)
                 self._wakeup.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))

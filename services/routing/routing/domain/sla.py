@@ -5,6 +5,7 @@ timer runner turns due rows into events. Nothing here knows about the database.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,12 @@ KINDS = (WARNING, BREACH, ESCALATION)
 PENDING = "pending"
 FIRED = "fired"
 CANCELLED = "cancelled"
+
+# Event ids of fired timers are derived from the timer, not drawn at random: a runner that
+# crashes after the broker confirmed a batch but before its commit leaves the rows pending,
+# the next runner publishes them again with the *same* ids, and consumers' inboxes drop the
+# copies (at-least-once delivery, exactly-once effect). Never change this namespace.
+TIMER_EVENT_NAMESPACE = uuid.UUID("6f1c0a52-3b8e-5d47-9a2e-5e1a7c0d9b41")
 
 # Workflow states in which the body's clock does not run: the work is done or refused
 # (resolved, closed, rejected, duplicate, archived), or it waits for the resident.
@@ -69,6 +76,14 @@ def sla_schedule(assigned_at: datetime, due_at: datetime, policy: SlaPolicy) -> 
         breach_at=due_at,
         escalation_at=due_at + policy.escalation_delay,
     )
+
+
+def timer_event_id(appeal_id: str, kind: str, timer_id: int) -> str:
+    """The event id of one timer's fact: the same every time that timer is published.
+
+    The row id alone would repeat across databases (a restored or rebuilt one); with the
+    appeal's id and the kind it names one timer of one appeal, everywhere."""
+    return str(uuid.uuid5(TIMER_EVENT_NAMESPACE, f"{appeal_id}/{kind}/{timer_id}"))
 
 
 def clock_runs(workflow_state: str | None) -> bool:
