@@ -89,6 +89,8 @@ def export_view(account, audit, sessions, codes, api_keys, mails, notifications=
             "email_verified_at": _iso(account.email_verified_at),
             "updated_at": _iso(account.updated_at),
             "recent_rejected_appeals_at": [_iso(r) for r in account.rejections],
+            "trust_lowered_at": _iso(account.trust_lowered_at),
+            "gamification_level": account.gamification_level,
         },
         "audit": [{"action": e.action, "by": e.by, "reason": e.reason, "at": _iso(e.at)}
                   for e in audit],

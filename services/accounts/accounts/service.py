@@ -22,7 +22,7 @@ from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handle
 from .adapters.hashing import Argon2Hasher
 from .adapters.orm import Base, inbox, outbox
 from .adapters.uow import AccountsUnitOfWork
-from .domain.model import TrustPolicy
+from .domain.model import TRUST_FROM_LEVEL, TrustPolicy, trust_from_level
 from .domain.throttling import ThrottlePolicy
 from .service_layer import demo, handlers, mail_delivery
 
@@ -48,6 +48,8 @@ def settings_from_config(config: dict) -> handlers.Settings:
             rejections_to_lower=int(config.get("TRUST_REJECTIONS_TO_LOWER", 3)),
             window=timedelta(days=int(config.get("TRUST_REJECTION_WINDOW_DAYS", 30))),
             restore_after=timedelta(days=int(restore_days)) if restore_days not in (None, "", 0, "0") else None,
+            earned_from_level=trust_from_level(
+                config.get("TRUST_FROM_LEVEL", dict(TRUST_FROM_LEVEL))),
         ),
     )
 
@@ -275,6 +277,12 @@ class AccountsService:
         the gift over."""
         handlers.handle_reward_granted(self.uow(), envelope)
 
+    @event_handler(ev.LEVEL_REACHED)
+    def handle_level_reached(self, envelope):
+        """Raise the trust a resident's level earns (never lowering it; not while blocked or
+        under a moderation penalty) and tell them, in the app, once per event."""
+        handlers.handle_level_reached(self.uow(), self.security.settings, envelope)
+
     @event_handler(ev.SLA_WARNING)
     def handle_sla_warning(self, envelope):
         """Tell the body's executors an appeal's deadline is near (in-app only, no email)."""
@@ -302,6 +310,8 @@ class AccountsService:
 
     @timer(interval=3600)
     def housekeeping(self):
-        """Hourly: restore trust that has recovered, forget expired codes and tokens."""
+        """Hourly: restore trust that has recovered, give the trust their level earns to
+        residents whose block or penalty is over, forget expired codes and tokens."""
         handlers.restore_trust(self.uow(), self.security.settings)
+        handlers.apply_earned_trust(self.uow(), self.security.settings)
         handlers.purge_expired(self.uow())

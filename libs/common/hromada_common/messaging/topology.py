@@ -51,7 +51,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ev.ACCOUNT_DELETED: ("intake", "gamification"),
     ev.POINTS_AWARDED: (),
     ev.BADGE_AWARDED: ("accounts",),
-    ev.LEVEL_REACHED: (),
+    ev.LEVEL_REACHED: ("accounts",),
     ev.NOMINATION_CREATED: (),
     ev.NOMINATION_DECIDED: (),
     ev.REWARD_GRANTED: ("accounts",),

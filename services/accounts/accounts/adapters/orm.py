@@ -56,6 +56,11 @@ class AccountRecord(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True,
                                                       server_default=true())
+    # when rejected appeals last lowered the trust (a points raise waits out the window after it)
+    trust_lowered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the highest gamification level heard of (hromada.resident.level_reached.v1); 0 = none
+    gamification_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                                    index=True)
 
 
 class AuditRecord(Base):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Text, cast, delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.api_keys import ApiKey
@@ -55,6 +55,8 @@ def _account(record: AccountRecord) -> Account:
         rejections=[_aware(datetime.fromisoformat(r)) for r in record.rejections or []],
         deleted_at=_aware(record.deleted_at),
         email_notifications=record.email_notifications is not False,
+        trust_lowered_at=_aware(record.trust_lowered_at),
+        gamification_level=record.gamification_level or 0,
     )
 
 
@@ -72,6 +74,8 @@ def _fill(record: AccountRecord, account: Account) -> None:
     record.updated_at = account.updated_at
     record.deleted_at = account.deleted_at
     record.email_notifications = account.email_notifications
+    record.trust_lowered_at = account.trust_lowered_at
+    record.gamification_level = account.gamification_level
 
 
 class AccountRepository:
@@ -131,6 +135,24 @@ class AccountRepository:
         return list(self.session.execute(
             select(AccountRecord.id).where(AccountRecord.trust_level == level,
                                            AccountRecord.status != "deleted")
+            .order_by(AccountRecord.id).limit(limit)).scalars())
+
+    def ids_below_earned_trust(self, earned_from_level, penalty_ended_before: datetime,
+                               limit: int = 500) -> list[str]:
+        """Active accounts whose gamification level earns more trust than they have, trust
+        above 0 and no lowering since ``penalty_ended_before``: those a block or a penalty
+        kept from the raise their level earns (the level index keeps this to a few rows)."""
+        earns_more = [(AccountRecord.gamification_level >= level)
+                      & (AccountRecord.trust_level < trust)
+                      for level, trust in earned_from_level]
+        if not earns_more:
+            return []
+        return list(self.session.execute(
+            select(AccountRecord.id).where(
+                or_(*earns_more), AccountRecord.status == "active",
+                AccountRecord.trust_level > 0,
+                or_(AccountRecord.trust_lowered_at.is_(None),
+                    AccountRecord.trust_lowered_at <= penalty_ended_before))
             .order_by(AccountRecord.id).limit(limit)).scalars())
 
     def save(self, account: Account) -> None:

@@ -139,6 +139,14 @@ _NOTICES = {
         "en": "Congratulations! You earned the badge \"{badge_en}\". Thank you for what you do "
               "for the community!\nAll your points and badges: GET {api}/me/points",
     },
+    "level_reached": {
+        "title": ("Новий рівень", "You reached a new level"),
+        "uk": "Вітаємо! Ви досягли рівня {level} «{level_uk}»: {points} балів за корисну "
+              "активність у громаді.{trust_uk}\nУсі ваші бали й відзнаки: GET {api}/me/points",
+        "en": "Congratulations! You reached level {level}, \"{level_en}\": {points} points for "
+              "useful activity in the community.{trust_en}\n"
+              "All your points and badges: GET {api}/me/points",
+    },
     "reward_certificate": {
         "title": ("Подяка від міста", "A certificate of gratitude for you"),
         "uk": "Вітаємо! За вашу активність у період {period} місто дякує вам грамотою.\n"
@@ -224,15 +232,24 @@ def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = N
                 reason: str | None = None, due_at=None, resolved_at=None,
                 reminder_number: int | None = None, feedback_id: str | None = None,
                 badge: dict | None = None, reward_id: str | None = None,
-                period: str | None = None) -> tuple[tuple[str, str], tuple[str, str]]:
+                period: str | None = None, level: int | None = None,
+                level_name: dict | None = None, points: int | None = None,
+                trust: int | None = None) -> tuple[tuple[str, str], tuple[str, str]]:
     """``((title_uk, title_en), (text_uk, text_en))`` of a notification of ``kind``.
-    ``badge`` is a badge's name ``{"uk": …, "en": …}``."""
+    ``badge`` and ``level_name`` are names ``{"uk": …, "en": …}``; ``trust`` is the trust
+    level a level raised the account to (None: it did not)."""
     text = _NOTICES[str(kind)]
     reason = " ".join(reason.split()) if isinstance(reason, str) and reason.strip() else None
     values = {
         "api": API, "appeal_id": appeal_id, "body": body, "feedback_id": feedback_id,
         "reminder_number": reminder_number, "reward_id": reward_id, "period": period,
         "badge_uk": (badge or {}).get("uk"), "badge_en": (badge or {}).get("en"),
+        "level": level, "points": points,
+        "level_uk": (level_name or {}).get("uk"), "level_en": (level_name or {}).get("en"),
+        "trust_uk": (f" Дякуємо за конструктивну участь: рівень довіри до вашого облікового "
+                     f"запису підвищено до {trust}." if trust is not None else ""),
+        "trust_en": (f" Thank you for taking part constructively: your account's trust level "
+                     f"rose to {trust}." if trust is not None else ""),
         "resolved_on": resolved_at.strftime("%Y-%m-%d") if resolved_at is not None else "",
         "due_uk": f" Строк виконання: {_utc(due_at)}." if due_at is not None else "",
         "due_en": f" Due by {_utc(due_at)}." if due_at is not None else "",

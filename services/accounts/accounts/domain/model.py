@@ -133,14 +133,59 @@ class AccountDeleted:
     at: datetime
 
 
+TRUST_FROM_LEVEL = ((3, 2), (5, 3))
+"""Trust earned by constructive participation, as ``(gamification level, trust)`` pairs: level
+3 or more earns trust 2, level 5 earns 3 (config ``TRUST_FROM_LEVEL``)."""
+
+
+def trust_from_level(mapping) -> tuple[tuple[int, int], ...]:
+    """Check a ``{level: trust}`` mapping (from the config) and return it as sorted pairs.
+    Raises ValueError naming what is wrong: a config mistake must stop the service at start,
+    not raise somebody's trust by surprise."""
+    if mapping is None:
+        return ()
+    if not isinstance(mapping, dict):
+        raise ValueError("TRUST_FROM_LEVEL must map gamification levels to trust levels")
+    pairs = []
+    for level, trust in mapping.items():
+        try:
+            level, trust = int(level), int(trust)
+        except (TypeError, ValueError):
+            raise ValueError(f"TRUST_FROM_LEVEL: {level!r}: {trust!r} is not two integers")
+        if level < 1:
+            raise ValueError(f"TRUST_FROM_LEVEL: level {level} must be 1 or more")
+        if not INITIAL_TRUST < trust <= max(TRUST_LEVELS):
+            raise ValueError(f"TRUST_FROM_LEVEL: level {level} earns trust {trust}; points can "
+                             f"only earn {INITIAL_TRUST + 1}..{max(TRUST_LEVELS)}")
+        pairs.append((level, trust))
+    pairs.sort()
+    if any(a[1] >= b[1] for a, b in zip(pairs, pairs[1:])):
+        raise ValueError("TRUST_FROM_LEVEL: a higher level must earn a higher trust")
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class TrustPolicy:
     """Three rejected appeals within 30 days drop an account to trust 0 (its appeals then get
-    stricter rate limits and pre-moderation); 30 quiet days bring it back to 1."""
+    stricter rate limits and pre-moderation); 30 quiet days bring it back to 1.
+
+    Points earn trust back the other way: a resident's gamification level earns the trust
+    ``earned_from_level`` lists for it (never lowering it), except while a moderation
+    penalty holds (see :meth:`Account.under_moderation_penalty`)."""
 
     rejections_to_lower: int = 3
     window: timedelta = timedelta(days=30)
     restore_after: timedelta | None = timedelta(days=30)
+    earned_from_level: tuple[tuple[int, int], ...] = TRUST_FROM_LEVEL
+
+    def earned_trust(self, level: int) -> int | None:
+        """The trust earned at gamification ``level``: that of the highest listed level at or
+        below it (a resident may jump from 2 to 4 at once); None below the first."""
+        earned = None
+        for from_level, trust in self.earned_from_level:
+            if level >= from_level:
+                earned = trust
+        return earned
 
 
 # --------------------------------------------------------------------------------- aggregate
@@ -163,6 +208,10 @@ class Account:
     rejections: list[datetime] = field(default_factory=list)
     deleted_at: datetime | None = None
     email_notifications: bool = True
+    trust_lowered_at: datetime | None = None
+    """When moderation (rejected appeals) last lowered the trust: the start of the penalty."""
+    gamification_level: int = 0
+    """The highest gamification level heard of (0: none yet)."""
     events: list = field(default_factory=list, repr=False, compare=False)
     audit: list[AuditEntry] = field(default_factory=list, repr=False, compare=False)
 
@@ -200,6 +249,15 @@ class Account:
 
     def rejections_within(self, window: timedelta, until: datetime) -> list[datetime]:
         return [r for r in self.rejections if until - window < r <= until]
+
+    def under_moderation_penalty(self, now: datetime, policy: TrustPolicy) -> bool:
+        """Whether moderation's verdict still holds, so points must not wash it out: trust is
+        0 (only the quiet-period rule, :meth:`restore_trust`, lifts that), or it was lowered
+        less than the lowering rule's window (``policy.window``, 30 days) ago."""
+        if self.trust_level == 0:
+            return True
+        return (self.trust_lowered_at is not None
+                and now - self.trust_lowered_at < policy.window)
 
     # ---------------------------------------------------------------------------- commands
 
@@ -279,6 +337,7 @@ class Account:
         recent = self.rejections_within(policy.window, at)
         if self.trust_level > 0 and len(recent) >= policy.rejections_to_lower:
             days = policy.window.days
+            self.trust_lowered_at = max(filter(None, (self.trust_lowered_at, at)))
             self._set_trust(0, f"{len(recent)} appeals rejected within {days} days", by, at)
             return True
         return False
@@ -291,6 +350,31 @@ class Account:
             return False
         days = policy.restore_after.days
         self._set_trust(INITIAL_TRUST, f"no rejected appeals for {days} days", "system", now)
+        return True
+
+    def reach_level(self, level: int, *, now: datetime, policy: TrustPolicy,
+                    by: str = "gamification") -> bool:
+        """A resident reached gamification ``level``: remember the highest one heard of, and
+        raise the trust it earns (:meth:`apply_earned_trust`). True if trust rose."""
+        if self.is_deleted:
+            return False
+        if level > self.gamification_level:
+            self.gamification_level = level
+            self._audit("level_reached", by, now, f"level {level}")
+        return self.apply_earned_trust(now, policy, by)
+
+    def apply_earned_trust(self, now: datetime, policy: TrustPolicy, by: str = "system") -> bool:
+        """Raise trust to what the highest level reached earns. Never lowers it, and never
+        raises a blocked or deleted account or one under a moderation penalty (the hourly job
+        applies it once the block or the penalty is over). True if trust rose."""
+        if self.status != "active":
+            return False
+        earned = policy.earned_trust(self.gamification_level)
+        if earned is None or earned <= self.trust_level:
+            return False
+        if self.under_moderation_penalty(now, policy):
+            return False
+        self._set_trust(earned, f"level {self.gamification_level} reached", by, now)
         return True
 
     def _set_trust(self, level: int, reason: str, by: str, at: datetime) -> None:

@@ -34,6 +34,7 @@ class NoticeKind(StrEnum):
     PORTAL_FEEDBACK_ANSWERED = "portal_feedback_answered"
     # to a resident, about their own activity (gamification)
     BADGE_AWARDED = "badge_awarded"
+    LEVEL_REACHED = "level_reached"
     REWARD_CERTIFICATE = "reward_certificate"
     REWARD_GIFT = "reward_gift"
     # to the staff of the responsible body
@@ -66,10 +67,12 @@ BODY_KIND_OF_STATE = {
 
 BODY_STAFF_ROLES = frozenset({"executor", "head"})
 
-IN_APP_ONLY = frozenset({NoticeKind.BODY_DEADLINE_NEAR})
+IN_APP_ONLY = frozenset({NoticeKind.BODY_DEADLINE_NEAR, NoticeKind.LEVEL_REACHED})
 """Kinds never copied to email: a deadline warning reaches every executor of the body for
 every appeal that gets near its deadline, which by mail would be noise that buries the mails
-that matter (an escalation, new work)."""
+that matter (an escalation, new work). A level reached is news to see next time one opens
+the app (where points and levels are shown), not worth a mail: it comes with the points a
+resident just earned, often along with a badge, which is mailed."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,14 @@ def deliveries_for_badge(data: dict) -> list[Delivery]:
     """``hromada.resident.badge_awarded.v1``: congratulate the resident, naming the badge."""
     return [(ToAccount(data["resident_id"]), Notice.of(
         NoticeKind.BADGE_AWARDED, None, badge=data["name"]))]
+
+
+def deliveries_for_level(data: dict, raised_trust: int | None = None) -> list[Delivery]:
+    """``hromada.resident.level_reached.v1``: congratulate the resident on the level, by its
+    name, and say so if it raised their account's trust (to ``raised_trust``)."""
+    return [(ToAccount(data["resident_id"]), Notice.of(
+        NoticeKind.LEVEL_REACHED, None, level=data["level"], level_name=data["name"],
+        points=data["points"], trust=raised_trust))]
 
 
 REWARD_KINDS = {"certificate": NoticeKind.REWARD_CERTIFICATE, "gift": NoticeKind.REWARD_GIFT}

@@ -621,6 +621,30 @@ def handle_reward_granted(uow, envelope: dict) -> int:
     return _notify_once(uow, envelope, ev.REWARD_GRANTED, notices.deliveries_for_reward)
 
 
+def handle_level_reached(uow, settings: Settings, envelope: dict) -> bool:
+    """Gamification says a resident reached a level. Exactly once per event, in one
+    transaction: the account remembers the level and gets the trust it earns (audited, and
+    ``trust_changed`` published, if it rose), and the resident is told in the app. Returns
+    True if trust rose."""
+    envelope, data = ev.parse_event(envelope, ev.LEVEL_REACHED)
+    now = _now()
+    with uow:
+        if uow.already_processed(CONSUMER, envelope["id"]):
+            return False
+        raised = False
+        account = uow.accounts.get(data["resident_id"], for_update=True)
+        if account is not None and not account.is_deleted:
+            raised = account.reach_level(data["level"], now=now, policy=settings.trust)
+            uow.accounts.save(account)
+            _record_events(uow, account)
+        trust = account.trust_level if raised else None
+        notifier.deliver(uow, notices.deliveries_for_level(data, raised_trust=trust),
+                         envelope["id"], now)
+        uow.mark_processed(CONSUMER, envelope["id"])
+        uow.commit()
+    return raised
+
+
 def handle_sla_warning(uow, envelope: dict) -> int:
     """An appeal's deadline is near: tell the body's executors (in the app only)."""
     return _notify_once(uow, envelope, ev.SLA_WARNING, notices.deliveries_for_sla_warning)
@@ -707,6 +731,25 @@ def restore_trust(uow, settings: Settings) -> int:
                 uow.commit()
                 restored += 1
     return restored
+
+
+def apply_earned_trust(uow, settings: Settings) -> int:
+    """Give the trust their level earns to residents a block or a moderation penalty kept from
+    it when they reached the level, now that it is over. Returns how many."""
+    now = _now()
+    with uow:
+        candidates = uow.accounts.ids_below_earned_trust(settings.trust.earned_from_level,
+                                                         now - settings.trust.window)
+    raised = 0
+    for account_id in candidates:
+        with uow:
+            account = uow.accounts.get(account_id, for_update=True)
+            if account is not None and account.apply_earned_trust(now, settings.trust):
+                uow.accounts.save(account)
+                _record_events(uow, account)
+                uow.commit()
+                raised += 1
+    return raised
 
 
 def purge_expired(uow, keep_mail: timedelta = timedelta(days=7)) -> dict:
