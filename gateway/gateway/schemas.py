@@ -503,7 +503,7 @@ class ResidentLeaderboardQuery(RequestSchema):
     district = fields.String(validate=CODE_TEXT, metadata={
         "description": "a district code; absent: city-wide"})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
 
 
 class BodyLeaderboardQuery(RequestSchema):

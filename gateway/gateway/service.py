@@ -64,6 +64,9 @@ from gateway.schemas import (
 )
 
 API = "/api/v1"
+PUBLIC_BOARD_CACHING = {"Cache-Control": "public, max-age=5"}
+"""Public boards are served from a cache up to a few seconds old anyway: let proxies and
+browsers keep them that long too."""
 READY_TIMEOUT_CONFIG_KEY = "ready_timeout"
 
 
@@ -405,13 +408,15 @@ class GatewayService:
     def resident_leaderboard(self, request):
         """Top residents of a period, city-wide or in a district; public names only."""
         query = load_query(ResidentLeaderboardQuery(), request.args)
-        return json_response(self.gamification_rpc.leaderboard_residents(query))
+        return json_response(self.gamification_rpc.leaderboard_residents(query),
+                             headers=PUBLIC_BOARD_CACHING)
 
     @http("GET", f"{API}/leaderboards/bodies")
     def body_leaderboard(self, request):
         """Bodies ranked by their shrunk (Bayesian) record in a period and domain."""
         query = load_query(BodyLeaderboardQuery(), request.args)
-        return json_response(self.gamification_rpc.leaderboard_bodies(query))
+        return json_response(self.gamification_rpc.leaderboard_bodies(query),
+                             headers=PUBLIC_BOARD_CACHING)
 
     @http("GET", f"{API}/bodies/<string:body>/rating")
     def body_rating(self, request, body):

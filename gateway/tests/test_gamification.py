@@ -13,6 +13,7 @@ def test_resident_leaderboard_defaults_to_the_running_month_top_100(gateway):
     gateway.gamification.leaderboard_residents.return_value = BOARD
     response = gateway.api.get("/api/v1/leaderboards/residents")
     assert response.status_code == 200 and response.json() == BOARD
+    assert response.headers["Cache-Control"] == "public, max-age=5"
     gateway.gamification.leaderboard_residents.assert_called_once_with(
         {"period": "month", "limit": 100, "offset": 0})
 
@@ -27,7 +28,8 @@ def test_resident_leaderboard_passes_period_and_district(gateway):
 
 def test_a_malformed_period_or_an_oversized_page_is_refused_before_any_call(gateway):
     for params, field in (({"period": "2026-13"}, "period"), ({"period": "last"}, "period"),
-                          ({"limit": 101}, "limit"), ({"offset": -1}, "offset")):
+                          ({"limit": 101}, "limit"), ({"offset": -1}, "offset"),
+                          ({"offset": 100_001}, "offset")):
         problem = assert_problem(gateway.api.get("/api/v1/leaderboards/residents",
                                                  params=params), 422, "invalid-input")
         assert field in fields_in(problem), params

@@ -16,6 +16,7 @@ from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handle
 from hromada_common.timers import configured_timer
 
 from .adapters.orm import Base, inbox, outbox
+from .adapters.residents_cache import BoardCacheProvider
 from .adapters.uow import GamificationUnitOfWork
 from .service_layer import handlers, ratings, residents, rewards  # noqa: F401
 
@@ -26,6 +27,7 @@ class GamificationService:
     uow = UnitOfWorkProvider(GamificationUnitOfWork, outbox, inbox, metadata=Base.metadata)
     config = Config()
     caller = CallerProvider()
+    board_cache = BoardCacheProvider()  # public resident boards, a few seconds (config)
 
     @rpc
     def health(self):
@@ -90,7 +92,8 @@ class GamificationService:
     def my_points(self, params=None):
         """The signed-in resident's points (all time, running month/quarter/year), level and
         the next one, badges, a page of the ledger (``limit`` 1–100, default 20; ``offset``)
-        and how boards show them. Raises Unauthenticated, InvalidInput."""
+        and how boards show them. Never cached. Raises Unauthenticated, InvalidInput,
+        Forbidden (the account was deleted)."""
         return residents.my_points(self.uow(), self.caller.identity(), params)
 
     @rpc
@@ -99,8 +102,9 @@ class GamificationService:
         ``2026``/``all``, or a kind: ``month`` (default), ``quarter``, ``year`` for the
         running one), optional ``district``, ``limit`` 1–100 (default 100), ``offset``.
         Items carry rank, public name, points and level — never an id. Raises InvalidInput
-        naming ``period`` (or another field)."""
-        return residents.leaderboard_residents(self.uow(), params)
+        naming ``period`` (or another field). Served from a short-lived in-process cache
+        (``LEADERBOARD_CACHE_SECONDS``)."""
+        return residents.leaderboard_residents(self.uow(), params, cache=self.board_cache)
 
     @rpc
     def badge_catalogue(self):

@@ -72,9 +72,11 @@ def gamification_engine(gamification_db):
 
 @pytest.fixture
 def gamification_config(hromada_amqp_uri, gamification_db, signing_keys):
-    # Timers far apart: a test that needs one drives it through its entrypoint.
+    # Timers far apart: a test that needs one drives it through its entrypoint. No board
+    # cache: tests look at a board right after new points (test_resident_leaderboard turns
+    # it on where it is the subject).
     return service_config(hromada_amqp_uri, gamification_db, NOMINATION_CHECK_INTERVAL=3600,
-                          **signing_keys.config)
+                          LEADERBOARD_CACHE_SECONDS=0, **signing_keys.config)
 
 
 @pytest.fixture

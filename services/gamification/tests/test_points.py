@@ -250,3 +250,100 @@ def test_my_points_pages_the_ledger_and_reports_running_periods(driver):
     assert set(mine["periods"]) == {"month", "quarter", "year"}
     assert mine["public_profile"]["shown_as"] == "pseudonym"
     assert mine["public_profile"]["name"].startswith("Мешканець-")
+
+
+# --- a deleted account stays deleted --------------------------------------------------------------
+
+RESIDENT_TABLES = ("points_ledger", "resident_totals", "points_daily_counts",
+                   "resident_counters", "resident_badges", "resident_profiles")
+
+
+def traces_of(engine, resident) -> dict:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        found = {table: connection.execute(text(
+            f"SELECT count(*) FROM {table} WHERE resident_id = :r"), {"r": resident}
+        ).scalar_one() for table in RESIDENT_TABLES}
+        found["resident_appeals"] = connection.execute(text(
+            "SELECT count(*) FROM resident_appeals WHERE author_id = :r"), {"r": resident}
+        ).scalar_one()
+        found["resident_appeal_staff"] = connection.execute(text(
+            "SELECT count(*) FROM resident_appeal_staff WHERE actor_id = :r"), {"r": resident}
+        ).scalar_one()
+    return {table: n for table, n in found.items() if n}
+
+
+def test_events_still_in_flight_for_a_deleted_account_recreate_nothing(driver,
+                                                                       gamification_engine):
+    from sqlalchemy import text
+
+    from hromada_common.errors import Forbidden
+
+    author, other, district = new_resident(), new_resident(), new_district()
+    appeal_id = accept_appeal(driver, author, district)
+    assert traces_of(gamification_engine, author)
+    driver.deliver(account_deleted(author))
+    assert traces_of(gamification_engine, author) == {}
+
+    later = new_id()  # published before the deletion, delivered after it
+    unassigned = new_id()
+    driver.deliver(suggestion(author), confirmed(appeal_id, author), rated(appeal_id, author),
+                   assigned(later, district), accepted(later, author),
+                   taken(unassigned, author), suggestion(other), account_deleted(author))
+    assert traces_of(gamification_engine, author) == {}
+    assert points_of(driver, other)["points"] == 5  # everyone else carries on
+    with gamification_engine.connect() as connection:
+        tombstones = connection.execute(text(
+            "SELECT * FROM resident_tombstones WHERE resident_id = :r"), {"r": author}).all()
+    assert [tuple(row) for row in tombstones] == [(author,)]  # the opaque id, nothing else
+    token = driver.keys.token_for(author)
+    with pytest.raises(Forbidden):
+        driver.call("my_points", None, token=token)
+    with pytest.raises(Forbidden):
+        driver.call("set_public_profile", {"shown_as": "pseudonym"}, token=token)
+    assert traces_of(gamification_engine, author) == {}
+
+
+def test_an_award_racing_the_deletion_waits_for_it_and_then_writes_nothing(
+        gamification_engine):
+    """The deletion holds the person's lock until it commits; an event about them applied
+    meanwhile waits, then sees the tombstone (without the lock it would write rows the
+    deletion had already swept)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from gamification.adapters.orm import inbox, outbox
+    from gamification.adapters.uow import GamificationUnitOfWork
+    from gamification.service_layer import residents
+    from hromada_common.testing.helpers import wait_until
+
+    factory = sessionmaker(bind=gamification_engine)
+    author = new_resident()
+
+    def unit_of_work():
+        return GamificationUnitOfWork(factory, outbox, inbox, "/hromada/gamification")
+
+    def waiting() -> bool:
+        with gamification_engine.connect() as connection:
+            return connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event = 'advisory'")).scalar_one() > 0
+
+    def award():
+        envelope, data = ev.parse_event(suggestion(author), ev.PORTAL_FEEDBACK_ANSWERED)
+        with unit_of_work() as uow:
+            residents.apply(uow, envelope, data)
+            uow.commit()
+
+    deletion, data = ev.parse_event(account_deleted(author), ev.ACCOUNT_DELETED)
+    with unit_of_work() as uow:
+        residents.apply(uow, deletion, data)
+        racing = threading.Thread(target=award)
+        racing.start()
+        wait_until(waiting, message="the award waits for the deletion")
+        uow.commit()
+    racing.join(10)
+    assert not racing.is_alive()
+    assert traces_of(gamification_engine, author) == {}

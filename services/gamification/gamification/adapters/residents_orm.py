@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .orm import BIGINT, Base  # noqa: F401
@@ -95,6 +95,11 @@ class ResidentProfile(Base):
     below a threshold and climbs back is not congratulated twice."""
 
     __tablename__ = "resident_profiles"
+    __table_args__ = (
+        # "Kvitka" and "kvitka" are one pseudonym: two residents claiming them at once cannot
+        # both win (the use case turns the loser's violation into a Conflict).
+        Index("uq_resident_profiles_pseudonym_lower", func.lower("pseudonym"), unique=True),
+    )
 
     resident_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     shown_as: Mapped[str] = mapped_column(String(16))
@@ -133,3 +138,13 @@ class AppealStaffSeen(Base):
 
     appeal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     actor_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class ResidentTombstone(Base):
+    """A resident whose account was deleted (``hromada.account.deleted.v1``): only the opaque
+    account id, nothing personal. An event already in flight for them (points, badges, a
+    first sight that would make a profile) finds it and changes nothing."""
+
+    __tablename__ = "resident_tombstones"
+
+    resident_id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -10,10 +10,11 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import Integer, and_, bindparam, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.points import AppealProgress
-from ..domain.profiles import generated_pseudonym
+from ..domain.profiles import PseudonymTaken, generated_pseudonym
 from .orm import AuditRecord
 from .residents_orm import (
     CITY_WIDE,
@@ -24,6 +25,7 @@ from .residents_orm import (
     ResidentBadge,
     ResidentCounter,
     ResidentProfile,
+    ResidentTombstone,
     ResidentTotal,
 )
 
@@ -238,11 +240,20 @@ class ResidentsRepository:
 
     def set_profile(self, resident_id: str, shown_as: str, display_name: str | None,
                     pseudonym: str | None, now: datetime) -> None:
+        """Raises PseudonymTaken if another resident holds ``pseudonym`` (in any case) — also
+        when they claimed it a moment ago in a transaction this one had to wait for (the
+        unique indexes decide; the caller's earlier check only gives the common case a clean
+        answer). The transaction cannot go on after it."""
         values = {"shown_as": shown_as, "display_name": display_name, "updated_at": now}
         if pseudonym is not None:
             values["pseudonym"] = pseudonym
-        self.session.execute(update(ResidentProfile).where(
-            ResidentProfile.resident_id == resident_id).values(**values))
+        try:
+            self.session.execute(update(ResidentProfile).where(
+                ResidentProfile.resident_id == resident_id).values(**values))
+        except IntegrityError as exc:
+            if pseudonym is not None and "pseudonym" in str(exc.orig):
+                raise PseudonymTaken(pseudonym) from exc
+            raise
 
     def raise_level(self, resident_id: str, level: int) -> bool:
         """Record ``level`` as the highest announced if it is higher; True if it was."""
@@ -253,9 +264,29 @@ class ResidentsRepository:
 
     # --- forgetting a person --------------------------------------------------------------------
 
+    def _lock_person(self, resident_id: str) -> None:
+        """Serialise, per person, forgetting them with anything that would write about them
+        (a transaction-scoped advisory lock; SQLite serialises writers anyway)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(
+                func.hashtextextended(f"gamification.resident:{resident_id}", 0))))
+
+    def is_forgotten(self, resident_id: str | None) -> bool:
+        """True if the person's account was deleted (a tombstone exists). Takes the person's
+        lock first, so a deletion committing meanwhile is either seen here or, if it comes
+        after this transaction, removes what this transaction writes."""
+        if resident_id is None:
+            return False
+        self._lock_person(resident_id)
+        return self.session.get(ResidentTombstone, resident_id) is not None
+
     def forget(self, resident_id: str) -> None:
         """Drop every row that links to the person: ledger, totals, counts, counters, badges,
-        profile (and its audit trail), the appeals they filed and any staff trace."""
+        profile (and its audit trail), the appeals they filed and any staff trace; leave a
+        tombstone (the opaque id alone) so that events still in flight recreate nothing."""
+        self._lock_person(resident_id)
+        self.session.execute(self._insert(ResidentTombstone).values(
+            resident_id=resident_id).on_conflict_do_nothing())
         for model in (PointsEntry, ResidentTotal, DailyRuleCount, ResidentCounter,
                       ResidentBadge, ResidentProfile):
             self.session.execute(delete(model).where(model.resident_id == resident_id))

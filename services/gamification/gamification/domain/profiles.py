@@ -15,6 +15,10 @@ SHOWN_AS = ("pseudonym", "name")
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 40
 
 
+class PseudonymTaken(Exception):
+    """Another resident has this pseudonym (in any letter case)."""
+
+
 def generated_pseudonym(choice=secrets.choice) -> str:
     return PSEUDONYM_PREFIX + "".join(choice(_ALPHABET) for _ in range(_SUFFIX_LENGTH))
 

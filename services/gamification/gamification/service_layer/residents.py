@@ -18,7 +18,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from hromada_common import events as ev
 from hromada_common.auth import Identity, Unauthenticated
 from hromada_common.db import aware
-from hromada_common.errors import Conflict, InvalidInput, load_or_invalid
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, load_or_invalid
 
 from ..domain import periods
 from ..domain.badges import earned
@@ -36,7 +36,7 @@ from ..domain.points import (
     is_capped,
     rules_from_data,
 )
-from ..domain.profiles import SHOWN_AS, public_name, pseudonym_problem
+from ..domain.profiles import SHOWN_AS, PseudonymTaken, public_name, pseudonym_problem
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "residents.yml"
 PROFILE_SUBJECT = "resident_profile"
@@ -64,6 +64,8 @@ def apply(uow, envelope: dict, data: dict) -> None:
 
 
 def _on_state_changed(uow, envelope: dict, data: dict, rules: Rules) -> None:
+    if uow.residents.is_forgotten(data["author_id"]):
+        return  # the author's account was deleted: keep nothing about their appeal
     progress = uow.residents.lock_appeal(data["appeal_id"])
     newly_own = progress.note_author(data["author_id"])
     if data["state"] in STAFF_STATES:
@@ -90,6 +92,8 @@ def _on_assigned(uow, envelope: dict, data: dict, rules: Rules) -> None:
 
 def _on_staff_action(uow, envelope: dict, data: dict, rules: Rules) -> None:
     """``appeal.taken`` / ``appeal.resolved``: an executor acted on the appeal."""
+    if uow.residents.is_forgotten(data["by"]):
+        return  # no trace of a deleted account (it can earn nothing either)
     progress = uow.residents.lock_appeal(data["appeal_id"])
     if progress.note_staff_action(data["by"]):
         _reverse_own_appeal(uow, rules, progress, envelope["id"], data["at"])
@@ -97,6 +101,8 @@ def _on_staff_action(uow, envelope: dict, data: dict, rules: Rules) -> None:
 
 
 def _on_confirmed(uow, envelope: dict, data: dict, rules: Rules) -> None:
+    if uow.residents.is_forgotten(data["by"]):
+        return
     progress = uow.residents.lock_appeal(data["appeal_id"])
     if progress.note_author(data["by"]):  # only the author confirms
         _reverse_own_appeal(uow, rules, progress, envelope["id"], data["at"])
@@ -111,6 +117,8 @@ def _on_rated(uow, envelope: dict, data: dict, rules: Rules) -> None:
     """``appeal.rated`` earns ``rating_given``; ``appeal.confirmed`` carries the same rating but
     earns only ``resolution_confirmed``, so one rating is never counted twice. Once per appeal:
     feedback publishes ``rated`` only with the confirmation."""
+    if uow.residents.is_forgotten(data["by"]):
+        return
     progress = uow.residents.lock_appeal(data["appeal_id"])
     if progress.note_author(data["by"]):
         _reverse_own_appeal(uow, rules, progress, envelope["id"], data["at"])
@@ -128,6 +136,8 @@ def _on_portal_feedback_answered(uow, envelope: dict, data: dict, rules: Rules) 
 
 
 def _on_account_deleted(uow, envelope: dict, data: dict, rules: Rules) -> None:
+    """Forget the person and leave a tombstone (their opaque id alone): an event about them
+    still in flight, applied after this, finds it and writes nothing."""
     uow.residents.forget(data["account_id"])
 
 
@@ -183,6 +193,8 @@ def _award(uow, rules: Rules, rule: Rule, resident_id: str, *, cause: str, at: d
     the resident's ledger shows why an action earned nothing; no ``points_awarded`` is
     published for it and it counts towards no badge."""
     repo = uow.residents
+    if repo.is_forgotten(resident_id):
+        return  # deleted account: no points, badges or profile come back for it
     if repo.has_entry(cause, resident_id, rule.code):
         return  # the inbox already stops a redelivery; this stops a replay under a new id
     repo.ensure_profile(resident_id, at)
@@ -271,6 +283,8 @@ def my_points(uow, identity: Identity | None, params: dict | None,
     with uow:
         repo = uow.residents
         if repo.profile(resident_id) is None:
+            if repo.is_forgotten(resident_id):
+                raise Forbidden("this account was deleted")
             repo.ensure_profile(resident_id, now)
             uow.commit()
         profile = repo.profile(resident_id)
@@ -303,10 +317,15 @@ def _badge_name(catalogue: Rules, code: str) -> dict:
     return dict(badge.name) if badge else {"uk": code, "en": code}
 
 
-def leaderboard_residents(uow, params: dict | None, now: datetime | None = None) -> dict:
+def leaderboard_residents(uow, params: dict | None, now: datetime | None = None,
+                          cache=None) -> dict:
     """A public board of residents for a period, city-wide or in one district: rank, public
     name (display name or pseudonym, by the resident's choice), points, level. Nothing else
-    about a person leaves (no ids, no emails)."""
+    about a person leaves (no ids, no emails).
+
+    With ``cache`` (an ``adapters.residents_cache.BoardCache``), a page served in the last
+    few seconds is served again without touching the database: keyed by the period *key*
+    (so ``month`` becomes a new board when the month turns), district, limit and offset."""
     query = load_or_invalid(LeaderboardIn(), params or {})
     now = now or _now()
     try:
@@ -315,11 +334,16 @@ def leaderboard_residents(uow, params: dict | None, now: datetime | None = None)
         raise InvalidInput(str(exc), {"period": [str(exc)]})
     if query["district"] == "*":
         raise InvalidInput("not a district code", {"district": ["not a district code"]})
+    key = (period.key, query["district"], query["limit"], query["offset"])
+    if cache is not None:
+        page = cache.get(key)
+        if page is not None:
+            return page
     catalogue = rules()
     with uow:
         rows = uow.residents.board(period.key, query["district"], query["limit"],
                                    query["offset"])
-    return {
+    page = {
         "period": period.key,
         "district": query["district"],
         "items": [{"rank": r["rank"],
@@ -330,6 +354,9 @@ def leaderboard_residents(uow, params: dict | None, now: datetime | None = None)
         "limit": query["limit"],
         "offset": query["offset"],
     }
+    if cache is not None:
+        cache.put(key, page)
+    return page
 
 
 def _level_brief(catalogue: Rules, all_time_points: int) -> dict:
@@ -350,13 +377,18 @@ def badge_catalogue() -> dict:
     }
 
 
+def _pseudonym_taken() -> Conflict:
+    return Conflict("that pseudonym is taken", {"pseudonym": ["already taken"]})
+
+
 def set_public_profile(uow, identity: Identity | None, payload: dict,
                        now: datetime | None = None) -> dict:
     """The signed-in resident chooses how boards show them: by ``name`` (``display_name``,
     which the gateway takes from their account) or by ``pseudonym`` (their own, 3–40
     characters without ``@``, or the generated one). Audited.
 
-    Raises Unauthenticated, Forbidden (blocked), InvalidInput, Conflict (pseudonym taken)."""
+    Raises Unauthenticated, Forbidden (blocked, or the account was deleted), InvalidInput,
+    Conflict naming ``pseudonym`` (taken — also when claimed at the same moment)."""
     identity = _signed_in(identity, "set your public profile").require_active()
     data = load_or_invalid(PublicProfileIn(), payload)
     if data["shown_as"] == "name" and not (data["display_name"] or "").strip():
@@ -373,10 +405,16 @@ def set_public_profile(uow, identity: Identity | None, payload: dict,
     resident_id = identity.account_id
     with uow:
         repo = uow.residents
+        if repo.is_forgotten(resident_id):
+            raise Forbidden("this account was deleted")
         repo.ensure_profile(resident_id, now)
         if pseudonym is not None and repo.pseudonym_taken(pseudonym, resident_id):
-            raise Conflict("that pseudonym is taken", {"pseudonym": ["already taken"]})
-        repo.set_profile(resident_id, data["shown_as"], display_name, pseudonym, now)
+            raise _pseudonym_taken()
+        try:
+            repo.set_profile(resident_id, data["shown_as"], display_name, pseudonym, now)
+        except PseudonymTaken:
+            # Claimed by someone else in a transaction that committed while this one waited.
+            raise _pseudonym_taken() from None
         uow.audit.record(PROFILE_SUBJECT, resident_id, "public_profile_set", identity.actor, now,
                          shown_as=data["shown_as"], own_pseudonym=pseudonym is not None)
         uow.commit()
