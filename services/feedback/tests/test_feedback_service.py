@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from hromada_common import events as ev
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hromada_common.testing.helpers import wait_until
 
 from .conftest import BODY, state_changed
 
@@ -239,6 +240,11 @@ def test_two_instances_send_each_reminder_once(container_factory, feedback_confi
     author = acc()
     appeals = [platform.resolved_appeal(author, resolved_ago=timedelta(days=11))
                for _ in range(5)]
+    # Every appeal is in the projection as resolved (a handler retried under load would
+    # otherwise leave one behind while the ticks run).
+    wait_until(lambda: rows(feedback_db, "SELECT count(*) FROM appeal_view WHERE author_id = :a "
+                                         "AND state = 'resolved'", a=author) == [(5,)],
+               timeout=20, message="the five resolved appeals in the projection")
     # Started after the projection is fed: both would consume the state changes otherwise.
     second = container_factory(FeedbackService, feedback_config)
     second.start()
