@@ -28,8 +28,7 @@ def limited_config(config):
 
 def test_anonymous_client_gets_429_with_retry_after_and_ratelimit_headers(
         limited_config, start_gateway):
-    api, mocks = start_gateway()
-    routing = mocks[1]
+    api, (_intake, routing, *_others) = start_gateway()
     routing.list_categories.return_value = []
     statuses = [api.get("/api/v1/categories") for _ in range(4)]
     assert [r.status_code for r in statuses] == [200, 200, 200, 429]
@@ -43,8 +42,7 @@ def test_anonymous_client_gets_429_with_retry_after_and_ratelimit_headers(
 
 def test_low_trust_account_has_a_stricter_limit_than_a_trusted_one(
         limited_config, start_gateway, signing_keys):
-    api, mocks = start_gateway()
-    routing = mocks[1]
+    api, (_intake, routing, *_others) = start_gateway()
     routing.list_categories.return_value = []
     trusted = {"Authorization": f"Bearer {signing_keys.token_for(trust=2)}"}
     new = {"Authorization": f"Bearer {signing_keys.token_for(trust=0)}"}
