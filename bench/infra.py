@@ -2,6 +2,7 @@
 the whole platform started on them. Everything created here is removed again on exit."""
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -85,14 +86,46 @@ class RabbitVhosts:
             return
         requests.delete(f"{self.base}/vhosts/{quote(name, safe='')}", auth=self.auth, timeout=30)
 
+    def set_policy(self, vhost: str, name: str, pattern: str, definition: dict,
+                   apply_to: str = "queues", priority: int = 0) -> None:
+        """Set (or replace) a policy on ``vhost``; queues declared afterwards start with it,
+        queues already there are converted by the broker."""
+        if not self._has_http():
+            self._ctl("set_policy", "-p", vhost, "--apply-to", apply_to,
+                      "--priority", str(priority), name, pattern, json.dumps(definition))
+            return
+        requests.put(
+            f"{self.base}/policies/{quote(vhost, safe='')}/{quote(name, safe='')}",
+            json={"pattern": pattern, "definition": definition, "apply-to": apply_to,
+                  "priority": priority},
+            auth=self.auth, timeout=10,
+        ).raise_for_status()
+
+    def queue_policies(self, vhost: str) -> dict[str, str]:
+        """Queue name → the policy in effect on it ("" for none)."""
+        if not self._has_http():
+            out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost,
+                                  "--no-table-headers", "name", "policy"], check=True,
+                                 capture_output=True, text=True, timeout=60).stdout
+            return {line.split("\t")[0]: (line.split("\t") + [""])[1].strip()
+                    for line in out.splitlines() if line.strip()}
+        response = requests.get(f"{self.base}/queues/{quote(vhost, safe='')}",
+                                auth=self.auth, timeout=10)
+        response.raise_for_status()
+        return {q["name"]: q.get("policy") or "" for q in response.json()}
+
 
 @contextmanager
-def throwaway_vhost(server_uri: str, label: str):
-    """Yield the AMQP URI of a fresh vhost; delete the vhost afterwards."""
+def throwaway_vhost(server_uri: str, label: str, policies: dict[str, dict] | None = None):
+    """Yield the AMQP URI of a fresh vhost; delete the vhost afterwards. ``policies``
+    (policy name → definition) are applied to every queue of the vhost before anything is
+    declared on it."""
     admin = RabbitVhosts(server_uri)
     name = f"hromada-bench-{label}"
     admin.create(name)
     try:
+        for policy, definition in (policies or {}).items():
+            admin.set_policy(name, policy, ".*", definition)
         yield amqp_uri_for_vhost(server_uri, name)
     finally:
         admin.delete(name)

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/sla_timers.py                          # 1,000,000 + 100,000
     .venv/bin/python bench/sla_timers.py --timers 10000 --burst 1000   # while developing
+    .venv/bin/python bench/sla_timers.py --queue-version 2   # the vhost's queues on CQv2
 
 What it does, on a throwaway PostgreSQL database (migrated to head) and a throwaway vhost:
 
@@ -43,8 +44,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.infra import (  # noqa: E402
-    DEFAULT_AMQP_URI, DEFAULT_POSTGRES, create_databases, drop_databases, run_label,
-    throwaway_vhost,
+    DEFAULT_AMQP_URI, DEFAULT_POSTGRES, RabbitVhosts, create_databases, drop_databases,
+    run_label, throwaway_vhost,
 )
 
 ROUTING_DIR = ROOT / "services" / "routing"
@@ -69,6 +70,13 @@ def parse_args(argv=None):
     parser.add_argument("--tail", type=float, default=20.0,
                         help="seconds of trickle measured after the burst has cleared")
     parser.add_argument("--no-restart", action="store_true")
+    parser.add_argument("--queue-version", type=int, choices=(1, 2),
+                        help="apply a policy with this classic queue storage version to every "
+                             "queue of the vhost before the topology is declared (default: "
+                             "none, the broker's default; RabbitMQ 3.10 defaults to 1)")
+    parser.add_argument("--queue-mode", choices=("default", "lazy"),
+                        help="the same, with this queue mode (lazy pages messages to disk at "
+                             "once)")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
                                                              DEFAULT_POSTGRES))
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI))
@@ -229,6 +237,16 @@ COPY_SQL = ("COPY sla_timers (appeal_id, body, kind, fire_at, due_at, state, gen
             "created_at) FROM STDIN")
 
 
+def queue_policy(queue_version: int | None, queue_mode: str | None) -> dict:
+    """The definition of the bench vhost's queue policy ({} for none)."""
+    definition: dict = {}
+    if queue_version is not None:
+        definition["queue-version"] = queue_version
+    if queue_mode is not None:
+        definition["queue-mode"] = queue_mode
+    return definition
+
+
 def percentiles(values: list[float]) -> dict:
     if not values:
         return {"n": 0}
@@ -325,7 +343,11 @@ def run(args) -> dict:
     runners: list[subprocess.Popen] = []
     try:
         upgrade_to_head(str(ROUTING_DIR), normalise_url(database_url))
-        with throwaway_vhost(args.amqp_uri, f"sla-{label}") as amqp_uri:
+        policy = queue_policy(args.queue_version, args.queue_mode)
+        results["queue_policy"] = policy
+        vhost = f"sla-{label}"
+        with throwaway_vhost(args.amqp_uri, vhost,
+                             policies={"hromada-queues": policy} if policy else None) as amqp_uri:
             listener = SlaListener(amqp_uri).start()
             # The trickle: fire_at spreads over the next hours, starting once runners are up.
             lead = 15.0 + args.timers / 40_000  # the COPY and the runners' start
@@ -386,6 +408,9 @@ def run(args) -> dict:
             runners = []
             time.sleep(0.5)
             listener.stop()
+            # Which policy the broker applied to the subscription queues the burst filled.
+            results["queue_policies"] = sorted(set(
+                RabbitVhosts(args.amqp_uri).queue_policies(f"hromada-bench-{vhost}").values()))
 
             connection = psycopg2.connect(database_url)
             with connection, connection.cursor() as cursor:
@@ -463,6 +488,8 @@ def render(r: dict) -> str:
     lines = [
         f"SLA timers run {r['run']}: {r['args']['timers']:,} spread + {r['args']['burst']:,} "
         f"burst, {r['args']['runners']} runners, restart: {r['restart']}",
+        f"  queue policy: {r.get('queue_policy') or 'none (broker default)'}; in effect on the "
+        f"vhost's queues: {r.get('queue_policies')}",
         f"  COPY: spread {r['copy_spread_s']}s, burst {r['copy_burst_s']}s",
         f"  trickle lag (fire_at → received): n={t.get('n')} p50={t.get('p50_ms')} ms "
         f"p99={t.get('p99_ms')} ms max={t.get('max_ms')} ms; outside the burst: "
