@@ -1,24 +1,9 @@
 """No automatic "done": the whole lifecycle through the gateway as real users."""
-import time
-
 import pytest
 
-from .helpers import appeal_payload, bearer, submit, wait_for_state
+from .helpers import appeal_payload, bearer, eventually, post, submit, wait_for_state
 
 pytestmark = pytest.mark.e2e
-
-
-def post(api, path, token, json=None):
-    return api.post(api.base + path, json=json, headers=bearer(token))
-
-
-def eventually(check, timeout=30, interval=0.3):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
 
 
 def resolve(api, tokens, appeal_id, comment, take=True):

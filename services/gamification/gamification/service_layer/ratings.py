@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from marshmallow import RAISE, Schema, fields, validate
 
 from hromada_common import events as ev
 from hromada_common.auth import Identity, Unauthenticated
@@ -32,6 +31,8 @@ from ..domain.ratings import (
     category_domain,
     leaderboard,
 )
+from ..schemas import CODE, BodyLeaderboardIn, BodyRatingIn, ExecutorRatingsIn
+
 
 log = logging.getLogger(__name__)
 
@@ -193,35 +194,6 @@ _APPLIERS = {
     ev.APPEAL_RATED: _on_rated,
     ev.APPEAL_STATE_CHANGED: _on_state_changed,
 }
-
-
-# --- what callers may ask ----------------------------------------------------------------------
-
-CODE = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$",
-                       error="a lowercase code of letters, digits, _ . -")
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class BodyLeaderboardIn(_Strict):
-    period = fields.String(load_default=None, metadata={
-        "description": "a key (2026-11, 2026-Q4, 2026, all) or a kind (month, quarter, year): "
-                       "the running period of that kind; default month"})
-    domain = fields.String(load_default=None, allow_none=True, validate=CODE, metadata={
-        "description": "category domain code (e.g. roads); absent: every domain"})
-    limit = fields.Integer(load_default=100, strict=True, validate=validate.Range(1, 100))
-
-
-class ExecutorRatingsIn(BodyLeaderboardIn):
-    body = fields.String(load_default=None, allow_none=True, validate=CODE, metadata={
-        "description": "a head sees only their own body (the default for them)"})
-
-
-class BodyRatingIn(_Strict):
-    domain = fields.String(load_default=None, allow_none=True, validate=CODE)
 
 
 def _period(value, now: datetime) -> periods.Period:

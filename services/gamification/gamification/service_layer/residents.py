@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from marshmallow import RAISE, Schema, fields, validate
 
 from hromada_common import events as ev
 from hromada_common.auth import Identity, Unauthenticated
@@ -36,7 +35,8 @@ from ..domain.points import (
     is_capped,
     rules_from_data,
 )
-from ..domain.profiles import SHOWN_AS, PseudonymTaken, public_name, pseudonym_problem
+from ..domain.profiles import PseudonymTaken, public_name, pseudonym_problem
+from ..schemas import LeaderboardIn, MyPointsIn, PublicProfileIn
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "residents.yml"
 PROFILE_SUBJECT = "resident_profile"
@@ -225,37 +225,6 @@ def _award(uow, rules: Rules, rule: Rule, resident_id: str, *, cause: str, at: d
                     uow.record_event(ev.BADGE_AWARDED, {
                         "resident_id": resident_id, "badge": badge.code, "name": badge.name,
                         "awarded_at": at, "cause": cause}, subject=resident_id)
-
-
-# --- RPC inputs ----------------------------------------------------------------------------------
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class MyPointsIn(_Strict):
-    limit = fields.Integer(load_default=20, strict=True, validate=validate.Range(1, 100))
-    offset = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
-
-
-class LeaderboardIn(_Strict):
-    period = fields.String(load_default=None, allow_none=True,
-                           metadata={"description": "2026-11, 2026-Q4, 2026, all, or a kind "
-                                                    "(month, quarter, year) for the running "
-                                                    "one; default month"})
-    district = fields.String(load_default=None, allow_none=True,
-                             validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$",
-                                                      error="not a district code"))
-    limit = fields.Integer(load_default=100, strict=True, validate=validate.Range(1, 100))
-    offset = fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 100_000))
-
-
-class PublicProfileIn(_Strict):
-    shown_as = fields.String(required=True, validate=validate.OneOf(SHOWN_AS))
-    display_name = fields.String(load_default=None, allow_none=True,
-                                 validate=validate.Length(min=1, max=120))
-    pseudonym = fields.String(load_default=None, allow_none=True)
 
 
 # --- RPC use cases -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError
 
 from hromada_common import events as ev
 from hromada_common.auth import Identity
@@ -29,12 +29,8 @@ from ..domain import periods
 from ..domain.rewards import (
     APPROVED,
     CERTIFICATE,
-    DECLINED,
-    DECISIONS,
     GIFT,
-    NOMINATION_STATUSES,
     PENDING,
-    REWARD_KINDS,
     WITHDRAWN,
     RewardRefused,
     check_decidable,
@@ -42,6 +38,15 @@ from ..domain.rewards import (
     check_gift_grantable,
     choose_nominees,
 )
+from ..schemas import (
+    DecisionIn,
+    GiftIn,
+    GiftListIn,
+    GiftUpdateIn,
+    NominationListIn,
+    nominated_period,
+)
+
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "rewards.yml"
 DECIDING_ROLES = ("admin", "dispatcher")
@@ -95,97 +100,6 @@ class RewardsSettings:
             city=config.get("CERTIFICATE_CITY") or defaults.city,
             district_names=_district_names(config.get("REWARDS_FILE") or str(DATA_FILE)),
         )
-
-
-# --- what RPC callers send (re-validated here: the gateway's checks are not trusted) --------
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-def _nominated_period(value: str) -> None:
-    try:
-        kind = periods.period(value).kind
-    except periods.InvalidPeriod as exc:
-        raise ValidationError(str(exc))
-    if kind not in periods.KINDS:
-        raise ValidationError("nominations are made for a month, a quarter or a year")
-
-
-class RewardChoiceIn(_Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(REWARD_KINDS))
-    gift_id = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(min=1, max=36))
-
-
-class DecisionIn(_Strict):
-    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
-    reason = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(min=3, max=1000))
-    reward = fields.Nested(RewardChoiceIn, load_default=None, allow_none=True)
-    resident_name = fields.String(load_default=None, allow_none=True,
-                                  validate=validate.Length(min=1, max=200),
-                                  metadata={"description": "the name printed on a certificate"})
-
-    @validates_schema
-    def _consistent(self, data, **_):
-        if data["decision"] == DECLINED:
-            if not data.get("reason"):
-                raise ValidationError({"reason": ["a declined nomination needs a reason"]})
-            if data.get("reward"):
-                raise ValidationError({"reward": ["a declined nomination yields no reward"]})
-            return
-        reward = data.get("reward")
-        if not reward:
-            raise ValidationError({"reward": ["an approved nomination needs a reward"]})
-        if reward["kind"] == GIFT and not reward.get("gift_id"):
-            raise ValidationError({"reward": {"gift_id": ["a gift reward names the gift"]}})
-        if reward["kind"] == CERTIFICATE and reward.get("gift_id"):
-            raise ValidationError({"reward": {"gift_id": ["a certificate has no gift"]}})
-        if reward["kind"] == CERTIFICATE and not (data.get("resident_name") or "").strip():
-            raise ValidationError(
-                {"resident_name": ["a certificate needs the name to print on it"]})
-
-
-class LocalisedNameIn(_Strict):
-    uk = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    en = fields.String(required=True, validate=validate.Length(min=1, max=200))
-
-
-class GiftIn(_Strict):
-    name = fields.Nested(LocalisedNameIn, required=True)
-    description = fields.String(load_default=None, allow_none=True,
-                                validate=validate.Length(max=2000))
-    stock = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-
-
-class GiftUpdateIn(_Strict):
-    name = fields.Nested(LocalisedNameIn)
-    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    stock = fields.Integer(strict=True, validate=validate.Range(min=0))
-    active = fields.Boolean()
-
-    @validates_schema
-    def _something(self, data, **_):
-        if not data:
-            raise ValidationError("give at least one of name, description, stock, active")
-
-
-class GiftListIn(_Strict):
-    active = fields.Boolean(load_default=None, allow_none=True)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
-
-
-class NominationListIn(_Strict):
-    period = fields.String(load_default=None, allow_none=True, validate=_nominated_period)
-    status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(NOMINATION_STATUSES))
-    district = fields.String(load_default=None, allow_none=True,
-                             validate=validate.Length(min=1, max=64))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -269,7 +183,7 @@ def run_nominations(uow, key, identity: Identity, settings: RewardsSettings,
     if not isinstance(key, str):
         raise InvalidInput("the period must be a string", {"period": ["not a string"]})
     try:
-        _nominated_period(key)
+        nominated_period(key)
     except ValidationError as exc:
         raise InvalidInput(f"{key!r} is not a period to nominate", {"period": exc.messages})
     if not periods.period(key).has_ended(now):
