@@ -3,15 +3,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from nameko.testing.services import entrypoint_waiter
 
 from hromada_common import events as ev
-from hromada_common.testing.helpers import (
-    call_as,
-    migrated_database,
-    publish_events,
-    service_config,
-)
+from hromada_common.testing.helpers import ContainerDriver, migrated_database, service_config
 
 SERVICE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BODY = "kyivavtodor"
@@ -48,19 +42,8 @@ def feedback(container_factory, feedback_config):
     return container
 
 
-class Platform:
+class Platform(ContainerDriver):
     """Drives the feedback container as intake and the gateway would."""
-
-    def __init__(self, container, amqp_uri, keys):
-        self.container = container
-        self.amqp_uri = amqp_uri
-        self.keys = keys
-
-    def deliver(self, *envelopes):
-        """Publish state changes one by one, each applied before the next is sent."""
-        for envelope in envelopes:
-            with entrypoint_waiter(self.container, "handle_appeal_state_changed", timeout=10):
-                publish_events(self.amqp_uri, [envelope])
 
     def resolved_appeal(self, author_id, *, resolved_ago=timedelta(0), reworks=0, body=BODY):
         """An appeal intake reports as resolved ``resolved_ago``, after ``reworks`` reworks."""
@@ -81,9 +64,6 @@ class Platform:
                                     at=datetime.now(timezone.utc) - resolved_ago))
         self.deliver(*events)
         return appeal_id
-
-    def call(self, method, *args, token=None):
-        return call_as(self.container, method, *args, token=token)
 
 
 @pytest.fixture

@@ -2,37 +2,15 @@
 server is configured), a throwaway RabbitMQ vhost, and helpers to build consumed events."""
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
-from nameko.testing.services import entrypoint_waiter
 
 from hromada_common import events as ev
 from hromada_common.db import make_engine
-from hromada_common.testing.helpers import (
-    call_as,
-    migrated_database,
-    publish_events,
-    service_config,
-)
+from hromada_common.testing.helpers import ContainerDriver, migrated_database, service_config
 
 SERVICE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-HANDLERS = {
-    ev.APPEAL_STATE_CHANGED: "handle_appeal_state_changed",
-    ev.APPEAL_ASSIGNED: "handle_appeal_assigned",
-    ev.APPEAL_TAKEN: "handle_appeal_taken",
-    ev.APPEAL_RESOLVED: "handle_appeal_resolved",
-    ev.APPEAL_DEADLINE_CHANGED: "handle_appeal_deadline_changed",
-    ev.SLA_BREACHED: "handle_sla_breached",
-    ev.APPEAL_CONFIRMED: "handle_appeal_confirmed",
-    ev.APPEAL_REWORK_REQUESTED: "handle_rework_requested",
-    ev.APPEAL_ARCHIVED: "handle_appeal_archived",
-    ev.APPEAL_RATED: "handle_appeal_rated",
-    ev.PORTAL_FEEDBACK_ANSWERED: "handle_portal_feedback_answered",
-    ev.ACCOUNT_DELETED: "handle_account_deleted",
-}
-"""Consumed event type → the entrypoint that handles it."""
 
 SOURCES = {"state_changed": "/hromada/intake", "portal_feedback": "/hromada/feedback",
            "account": "/hromada/accounts"}
@@ -88,24 +66,6 @@ def gamification(container_factory, gamification_config):
     return container
 
 
-class Driver:
-    """Drives the gamification container as the other services and the gateway would."""
-
-    def __init__(self, container, amqp_uri, keys):
-        self.container = container
-        self.amqp_uri = amqp_uri
-        self.keys = keys
-
-    def deliver(self, *envelopes):
-        """Publish events one by one through RabbitMQ, each applied before the next is sent."""
-        for envelope in envelopes:
-            with entrypoint_waiter(self.container, HANDLERS[envelope["type"]], timeout=10):
-                publish_events(self.amqp_uri, [envelope])
-
-    def call(self, method, *args, token=None, **kwargs):
-        return call_as(self.container, method, *args, token=token, **kwargs)
-
-
 @pytest.fixture
 def driver(gamification, hromada_amqp_uri, signing_keys):
-    return Driver(gamification, hromada_amqp_uri, signing_keys)
+    return ContainerDriver(gamification, hromada_amqp_uri, signing_keys)

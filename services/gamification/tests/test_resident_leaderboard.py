@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 from hromada_common.auth import Unauthenticated
 from hromada_common.errors import Conflict, Forbidden, InvalidInput
 
-from .conftest import Driver
+from hromada_common.testing.helpers import ContainerDriver
 from .test_points import (
     AT, accept_appeal, account_deleted, new_district, new_resident, points_of, suggestion,
 )
@@ -223,7 +223,7 @@ def test_service_serves_a_cached_board_but_a_residents_own_points_are_always_fre
     container = container_factory(GamificationService,
                                   {**gamification_config, "LEADERBOARD_CACHE_SECONDS": 60})
     container.start()
-    driver = Driver(container, hromada_amqp_uri, signing_keys)
+    driver = ContainerDriver(container, hromada_amqp_uri, signing_keys)
     resident = new_resident()
     driver.deliver(suggestion(resident))
     before = driver.call("leaderboard_residents", {"period": PERIOD})

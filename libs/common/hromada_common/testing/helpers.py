@@ -121,3 +121,32 @@ def call_as(container, method: str, *args, token: str | None = None, **kwargs):
     context = {"hromada.auth": token} if token else {}
     with entrypoint_hook(container, method, context_data=context) as hook:
         return hook(*args, **kwargs)
+
+
+class ContainerDriver:
+    """Drives a running test container as the other services and the gateway would: events in
+    through RabbitMQ (each applied before the next is sent), RPC calls as a token's holder."""
+
+    def __init__(self, container, amqp_uri: str, keys=None):
+        self.container = container
+        self.amqp_uri = amqp_uri
+        self.keys = keys
+
+    def handler_of(self, event_type: str) -> str:
+        """The name of the container's entrypoint that consumes ``event_type``."""
+        for entrypoint in self.container.entrypoints:
+            if getattr(entrypoint, "event_type", None) == event_type:
+                return entrypoint.method_name
+        raise LookupError(f"{self.container.service_name} does not consume {event_type}")
+
+    def deliver(self, *envelopes, timeout: float = 10):
+        """Publish each envelope and wait until the container's handler has run on it."""
+        from nameko.testing.services import entrypoint_waiter
+
+        for envelope in envelopes:
+            with entrypoint_waiter(self.container, self.handler_of(envelope["type"]),
+                                   timeout=timeout):
+                publish_events(self.amqp_uri, [envelope])
+
+    def call(self, method: str, *args, token: str | None = None, **kwargs):
+        return call_as(self.container, method, *args, token=token, **kwargs)
