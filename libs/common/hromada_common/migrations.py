@@ -45,3 +45,45 @@ def upgrade_to_head(service_dir: str, url: str) -> None:
     cfg.set_main_option("script_location", os.path.join(service_dir, "migrations"))
     cfg.cmd_opts = type("opts", (), {"x": [f"url={url}"]})()
     command.upgrade(cfg, "head")
+
+
+def create_messaging_tables() -> None:
+    """In a service's first migration: the transactional outbox and the processed-events inbox
+    every service has (``db.define_messaging_tables`` declares the same two tables)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                  autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=120), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
+    )
+    op.create_index("ix_outbox_unpublished", "outbox", ["id"], unique=False,
+                    postgresql_where=sa.text("published_at IS NULL"),
+                    sqlite_where=sa.text("published_at IS NULL"))
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.String(length=120), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_processed_events")),
+    )
+
+
+def drop_messaging_tables() -> None:
+    """The reverse of :func:`create_messaging_tables`."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.drop_table("processed_events")
+    op.drop_index("ix_outbox_unpublished", table_name="outbox",
+                  postgresql_where=sa.text("published_at IS NULL"),
+                  sqlite_where=sa.text("published_at IS NULL"))
+    op.drop_table("outbox")

@@ -10,6 +10,8 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
+from hromada_common.migrations import create_messaging_tables, drop_messaging_tables
+
 
 # revision identifiers, used by Alembic.
 revision: str = '0001'
@@ -88,23 +90,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_mail_outbox_pending', 'mail_outbox', ['next_attempt_at'], unique=False, postgresql_where=sa.text('sent_at IS NULL AND failed_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL AND failed_at IS NULL'))
     op.create_index(op.f('ix_mail_outbox_to_address'), 'mail_outbox', ['to_address'], unique=False)
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=120), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_outbox_event_id'))
-    )
-    op.create_index('ix_outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'), sqlite_where=sa.text('published_at IS NULL'))
-    op.create_table('processed_events',
-    sa.Column('consumer', sa.String(length=120), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id', name=op.f('pk_processed_events'))
-    )
+    create_messaging_tables()
     op.create_table('one_time_codes',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('account_id', sa.String(length=36), nullable=False),
@@ -156,9 +142,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_one_time_codes_expires_at'), table_name='one_time_codes')
     op.drop_index('ix_one_time_codes_account_purpose', table_name='one_time_codes')
     op.drop_table('one_time_codes')
-    op.drop_table('processed_events')
-    op.drop_index('ix_outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'), sqlite_where=sa.text('published_at IS NULL'))
-    op.drop_table('outbox')
+    drop_messaging_tables()
     op.drop_index(op.f('ix_mail_outbox_to_address'), table_name='mail_outbox')
     op.drop_index('ix_mail_outbox_pending', table_name='mail_outbox', postgresql_where=sa.text('sent_at IS NULL AND failed_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL AND failed_at IS NULL'))
     op.drop_table('mail_outbox')

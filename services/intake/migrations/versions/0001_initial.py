@@ -10,6 +10,8 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
+from hromada_common.migrations import create_messaging_tables, drop_messaging_tables
+
 
 # revision identifiers, used by Alembic.
 revision: str = '0001'
@@ -61,23 +63,7 @@ def upgrade() -> None:
     sa.Column('fields', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_category_copy'))
     )
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=120), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_outbox_event_id'))
-    )
-    op.create_index('ix_outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'), sqlite_where=sa.text('published_at IS NULL'))
-    op.create_table('processed_events',
-    sa.Column('consumer', sa.String(length=120), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id', name=op.f('pk_processed_events'))
-    )
+    create_messaging_tables()
     op.create_table('taxonomy_copy_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -107,9 +93,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_appeal_history_appeal_id'), table_name='appeal_history')
     op.drop_table('appeal_history')
     op.drop_table('taxonomy_copy_version')
-    op.drop_table('processed_events')
-    op.drop_index('ix_outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'), sqlite_where=sa.text('published_at IS NULL'))
-    op.drop_table('outbox')
+    drop_messaging_tables()
     op.drop_table('category_copy')
     op.drop_index(op.f('ix_appeals_state'), table_name='appeals')
     op.drop_index('ix_appeals_lat_lon', table_name='appeals')
