@@ -128,3 +128,8 @@ def aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored timestamp as ISO 8601 in UTC (see :func:`aware`), or None."""
+    return aware(value).isoformat() if value is not None else None

@@ -1,10 +1,12 @@
 """Repositories: map accounts, codes, token families, throttles, API keys and mail to rows."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+
+from hromada_common.db import aware
 
 from ..domain.api_keys import ApiKey
 from ..domain.codes import CodePurpose, OneTimeCode
@@ -25,13 +27,6 @@ from .orm import (
 )
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything we store is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
-
-
 def _insert_ignoring_conflicts(session: Session, table, values: dict) -> bool:
     """INSERT … ON CONFLICT DO NOTHING in the dialect at hand (PostgreSQL, or the SQLite
     trial). True if the row was inserted, False if a conflicting one was already there."""
@@ -48,14 +43,14 @@ def _insert_ignoring_conflicts(session: Session, table, values: dict) -> bool:
 def _account(record: AccountRecord) -> Account:
     return Account(
         id=record.id, email=record.email, display_name=record.display_name,
-        password_hash=record.password_hash, created_at=_aware(record.created_at),
-        updated_at=_aware(record.updated_at), phone=record.phone,
-        email_verified_at=_aware(record.email_verified_at), roles=frozenset(record.roles or ()),
+        password_hash=record.password_hash, created_at=aware(record.created_at),
+        updated_at=aware(record.updated_at), phone=record.phone,
+        email_verified_at=aware(record.email_verified_at), roles=frozenset(record.roles or ()),
         body=record.body, status=record.status, trust_level=record.trust_level,
-        rejections=[_aware(datetime.fromisoformat(r)) for r in record.rejections or []],
-        deleted_at=_aware(record.deleted_at),
+        rejections=[aware(datetime.fromisoformat(r)) for r in record.rejections or []],
+        deleted_at=aware(record.deleted_at),
         email_notifications=record.email_notifications is not False,
-        trust_lowered_at=_aware(record.trust_lowered_at),
+        trust_lowered_at=aware(record.trust_lowered_at),
         gamification_level=record.gamification_level or 0,
     )
 
@@ -173,7 +168,7 @@ class AccountRepository:
         records = self.session.execute(
             select(AuditRecord).where(AuditRecord.account_id == account_id)
             .order_by(AuditRecord.id)).scalars()
-        return [AuditEntry(r.account_id, r.action, r.by, _aware(r.at), r.reason) for r in records]
+        return [AuditEntry(r.account_id, r.action, r.by, aware(r.at), r.reason) for r in records]
 
 
 # --------------------------------------------------------------------------------- codes
@@ -182,8 +177,8 @@ class AccountRepository:
 def _code(record: OneTimeCodeRecord) -> OneTimeCode:
     return OneTimeCode(id=record.id, account_id=record.account_id,
                        purpose=CodePurpose(record.purpose), code_hash=record.code_hash,
-                       created_at=_aware(record.created_at), expires_at=_aware(record.expires_at),
-                       attempts=record.attempts, used_at=_aware(record.used_at))
+                       created_at=aware(record.created_at), expires_at=aware(record.expires_at),
+                       attempts=record.attempts, used_at=aware(record.used_at))
 
 
 class CodeRepository:
@@ -233,14 +228,14 @@ class CodeRepository:
 
 def _family(record: TokenFamilyRecord) -> TokenFamily:
     return TokenFamily(id=record.id, account_id=record.account_id,
-                       created_at=_aware(record.created_at), revoked_at=_aware(record.revoked_at),
+                       created_at=aware(record.created_at), revoked_at=aware(record.revoked_at),
                        revoke_reason=record.revoke_reason)
 
 
 def _refresh_token(record: RefreshTokenRecord) -> RefreshToken:
     return RefreshToken(id=record.id, family_id=record.family_id, token_hash=record.token_hash,
-                        issued_at=_aware(record.issued_at), expires_at=_aware(record.expires_at),
-                        used_at=_aware(record.used_at))
+                        issued_at=aware(record.issued_at), expires_at=aware(record.expires_at),
+                        used_at=aware(record.used_at))
 
 
 class TokenRepository:
@@ -296,8 +291,8 @@ class TokenRepository:
             .outerjoin(RefreshTokenRecord, RefreshTokenRecord.family_id == TokenFamilyRecord.id)
             .where(TokenFamilyRecord.account_id == account_id)
             .group_by(TokenFamilyRecord.id).order_by(TokenFamilyRecord.created_at)).all()
-        return [{"started_at": _aware(f.created_at), "expires_at": _aware(expires),
-                 "revoked_at": _aware(f.revoked_at), "revoke_reason": f.revoke_reason}
+        return [{"started_at": aware(f.created_at), "expires_at": aware(expires),
+                 "revoked_at": aware(f.revoked_at), "revoke_reason": f.revoke_reason}
                 for f, expires in rows]
 
     def purge_expired(self, before: datetime) -> int:
@@ -324,8 +319,8 @@ class ThrottleRepository:
         record = self.session.execute(select(LoginThrottleRecord).where(
             LoginThrottleRecord.key == key).with_for_update()).scalar_one()
         return LoginThrottle(key=record.key, failures=record.failures,
-                             locked_until=_aware(record.locked_until),
-                             last_failure_at=_aware(record.last_failure_at))
+                             locked_until=aware(record.locked_until),
+                             last_failure_at=aware(record.last_failure_at))
 
     def save(self, throttle: LoginThrottle) -> None:
         if throttle.is_clear:
@@ -352,8 +347,8 @@ class ThrottleRepository:
 def _api_key(record: ApiKeyRecord) -> ApiKey:
     return ApiKey(id=record.id, name=record.name, scopes=tuple(record.scopes or ()),
                   key_hash=record.key_hash, created_by=record.created_by,
-                  created_at=_aware(record.created_at), revoked_at=_aware(record.revoked_at),
-                  last_used_at=_aware(record.last_used_at))
+                  created_at=aware(record.created_at), revoked_at=aware(record.revoked_at),
+                  last_used_at=aware(record.last_used_at))
 
 
 class ApiKeyRepository:
@@ -439,7 +434,7 @@ class MailOutbox:
 def _notification(record: NotificationRecord) -> Notification:
     return Notification(id=record.id, account_id=record.account_id, kind=record.kind,
                         appeal_id=record.appeal_id, title=record.title, text=record.text,
-                        created_at=_aware(record.created_at), read_at=_aware(record.read_at),
+                        created_at=aware(record.created_at), read_at=aware(record.read_at),
                         source_event_id=record.source_event_id)
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from hromada_common import events as ev
 from hromada_common.auth import Identity, Unauthenticated
-from hromada_common.db import aware
+from hromada_common.db import iso
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, load_or_invalid
 
 from ..domain import periods
@@ -235,10 +235,6 @@ def _signed_in(identity: Identity | None, action: str) -> Identity:
     return identity
 
 
-def _iso(value: datetime | None) -> str | None:
-    return aware(value).isoformat() if value is not None else None
-
-
 def my_points(uow, identity: Identity | None, params: dict | None,
               now: datetime | None = None) -> dict:
     """The signed-in resident's points (all time and in the running periods), level, badges,
@@ -272,10 +268,10 @@ def my_points(uow, identity: Identity | None, params: dict | None,
         "next_level": following.view() if following else None,
         "periods": {kind: totals[keys[kind]] for kind in periods.KINDS},
         "badges": [{"code": b["code"], "name": _badge_name(catalogue, b["code"]),
-                    "awarded_at": _iso(b["awarded_at"])} for b in badges],
+                    "awarded_at": iso(b["awarded_at"])} for b in badges],
         "ledger": {"items": [{"id": e["id"], "rule": e["rule"], "points": e["points"],
                               "capped": e["capped"], "appeal_id": e["appeal_id"],
-                              "district": e["district"], "at": _iso(e["at"])} for e in ledger],
+                              "district": e["district"], "at": iso(e["at"])} for e in ledger],
                    "limit": query["limit"], "offset": query["offset"]},
         "public_profile": public,
     }

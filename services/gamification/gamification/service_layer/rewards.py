@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 
 from hromada_common import events as ev
 from hromada_common.auth import Identity
+from hromada_common.db import iso
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, load_or_invalid
 
 from ..adapters.certificate import CertificateData, render_certificate
@@ -108,14 +109,6 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
-
-
 def _staff(identity: Identity) -> Identity:
     """Admins and dispatchers decide nominations and keep the gift catalogue."""
     return identity.require_role(*DECIDING_ROLES).require_active()
@@ -132,14 +125,14 @@ def _refusals():
 def _nomination_view(n: Nomination, reward_id: str | None = None) -> dict:
     return {"id": n.id, "resident_id": n.resident_id, "period": n.period, "kind": n.kind,
             "district": n.district, "rank": n.rank, "points": n.points, "status": n.status,
-            "created_at": _iso(n.created_at), "decided_by": n.decided_by,
-            "decided_at": _iso(n.decided_at), "reason": n.reason, "reward_id": reward_id}
+            "created_at": iso(n.created_at), "decided_by": n.decided_by,
+            "decided_at": iso(n.decided_at), "reason": n.reason, "reward_id": reward_id}
 
 
 def _gift_view(g: Gift) -> dict:
     return {"id": g.id, "name": {"uk": g.name_uk, "en": g.name_en},
             "description": g.description, "stock": g.stock, "active": g.active,
-            "created_at": _iso(g.created_at), "updated_at": _iso(g.updated_at)}
+            "created_at": iso(g.created_at), "updated_at": iso(g.updated_at)}
 
 
 def _reward_view(r: Reward, gift: Gift | None) -> dict:
@@ -147,7 +140,7 @@ def _reward_view(r: Reward, gift: Gift | None) -> dict:
             "kind": r.kind, "period": r.period,
             "gift": ({"id": gift.id, "name": {"uk": gift.name_uk, "en": gift.name_en},
                       "description": gift.description} if gift is not None else None),
-            "granted_at": _iso(r.granted_at), "delivered_at": _iso(r.delivered_at),
+            "granted_at": iso(r.granted_at), "delivered_at": iso(r.delivered_at),
             "certificate_available": _certificate_available(r)}
 
 
@@ -207,7 +200,7 @@ def nominate_period(uow, key: str, settings: RewardsSettings, by: str,
         if run is None:
             run = uow.rewards.run(key)
             return {"period": key, "kind": run.kind, "created": False,
-                    "nominations": run.nominations, "ran_at": _iso(run.ran_at), "by": run.by}
+                    "nominations": run.nominations, "ran_at": iso(run.ran_at), "by": run.by}
         districts = uow.residents.districts(key)
         boards = len(districts) + (1 if settings.nominees_city_wide else 0)
         depth = max(settings.nominees_per_district, settings.nominees_city_wide) * max(boards, 1)
@@ -231,7 +224,7 @@ def nominate_period(uow, key: str, settings: RewardsSettings, by: str,
                          nominations=len(nominations))
         uow.commit()
     return {"period": key, "kind": kind, "created": True, "nominations": len(nominations),
-            "ran_at": _iso(now), "by": by}
+            "ran_at": iso(now), "by": by}
 
 
 # --- staff decide ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from hromada_common.db import aware
 from hromada_common.lifecycle import AppealState
 
 from ..domain.model import Appeal, HistoryEntry, Location
@@ -39,29 +40,20 @@ def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
         id=record.id, title=record.title, description=record.description,
         category=record.category,
         location=Location(record.lat, record.lon, record.address),
-        author_id=record.author_id, channel=record.channel, created_at=_aware(record.created_at),
-        updated_at=_aware(record.updated_at), state=AppealState(record.state),
+        author_id=record.author_id, channel=record.channel, created_at=aware(record.created_at),
+        updated_at=aware(record.updated_at), state=AppealState(record.state),
         version=record.version, extra_fields=record.extra_fields or {}, body=record.body,
-        due_at=_aware(record.due_at), complexity=record.complexity,
+        due_at=aware(record.due_at), complexity=record.complexity,
         escalated=bool(record.escalated), rework_count=record.rework_count or 0,
         rating=record.rating,
     )
     if with_history:
         appeal.history = [
-            HistoryEntry(h.version, AppealState(h.state), _aware(h.at), h.by, h.note, h.cause,
+            HistoryEntry(h.version, AppealState(h.state), aware(h.at), h.by, h.note, h.cause,
                          h.reason_code)
             for h in record.history
         ]
     return appeal
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything we store is UTC.
-    if value is not None and value.tzinfo is None:
-        from datetime import timezone
-
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 class AppealRepository:
@@ -166,7 +158,7 @@ class AppealRepository:
         next_cursor = None
         if len(records) > limit:
             records = records[:limit]
-            next_cursor = encode_cursor(_aware(records[-1].created_at), records[-1].id)
+            next_cursor = encode_cursor(aware(records[-1].created_at), records[-1].id)
         return [_to_domain(r, with_history=False) for r in records], next_cursor
 
 
@@ -214,5 +206,5 @@ class AccountStandingRepository:
         record = self.session.get(AccountStanding, account_id, with_for_update=True)
         if record is None:
             self.session.add(AccountStanding(account_id=account_id, status=status, updated_at=at))
-        elif _aware(record.updated_at) <= at:  # an older event arriving late changes nothing
+        elif aware(record.updated_at) <= at:  # an older event arriving late changes nothing
             record.status, record.updated_at = status, at
