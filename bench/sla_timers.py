@@ -44,8 +44,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.infra import (  # noqa: E402
-    DEFAULT_AMQP_URI, DEFAULT_POSTGRES, RabbitVhosts, create_databases, drop_databases,
-    run_label, throwaway_vhost,
+    DEFAULT_AMQP_URI, DEFAULT_POSTGRES, RabbitAdmin, create_databases, drop_databases,
+    mgmt_uri_for, run_label, throwaway_vhost,
 )
 
 ROUTING_DIR = ROOT / "services" / "routing"
@@ -410,7 +410,7 @@ def run(args) -> dict:
             listener.stop()
             # Which policy the broker applied to the subscription queues the burst filled.
             results["queue_policies"] = sorted(set(
-                RabbitVhosts(args.amqp_uri).queue_policies(f"hromada-bench-{vhost}").values()))
+                RabbitAdmin(mgmt_uri_for(args.amqp_uri)).queue_policies(f"hromada-bench-{vhost}").values()))
 
             connection = psycopg2.connect(database_url)
             with connection, connection.cursor() as cursor:

@@ -41,7 +41,8 @@ def _missing(what: str, variable: str) -> InfrastructureMissing:
     )
 
 
-def _mgmt_uri_for(amqp_uri: str) -> str:
+def mgmt_uri_for(amqp_uri: str) -> str:
+    """The management API's URI on the broker of ``amqp_uri``, with the same credentials."""
     parts = urlsplit(amqp_uri)
     user = parts.username or "guest"
     password = parts.password or "guest"
@@ -106,6 +107,35 @@ class RabbitAdmin:
         self.http.delete(f"{self.base}/api/vhosts/{quote(name, safe='')}", auth=self.auth,
                          timeout=30)
 
+    def set_policy(self, vhost: str, name: str, pattern: str, definition: dict,
+                   apply_to: str = "queues", priority: int = 0) -> None:
+        """Set (or replace) a policy on ``vhost``; queues declared afterwards start with it,
+        queues already there are converted by the broker."""
+        if not self._has_http:
+            import json
+
+            self._ctl("set_policy", "-p", vhost, "--apply-to", apply_to,
+                      "--priority", str(priority), name, pattern, json.dumps(definition))
+            return
+        response = self.http.put(
+            f"{self.base}/api/policies/{quote(vhost, safe='')}/{quote(name, safe='')}",
+            json={"pattern": pattern, "definition": definition, "apply-to": apply_to,
+                  "priority": priority},
+            auth=self.auth, timeout=10,
+        )
+        response.raise_for_status()
+
+    def queue_policies(self, vhost: str) -> dict[str, str]:
+        """Queue name → the policy in effect on it ("" for none)."""
+        if not self._has_http:
+            out = self._ctl("list_queues", "-p", vhost, "--no-table-headers", "name", "policy")
+            return {line.split("\t")[0]: (line.split("\t") + [""])[1].strip()
+                    for line in out.splitlines() if line.strip()}
+        response = self.http.get(f"{self.base}/api/queues/{quote(vhost, safe='')}",
+                                 auth=self.auth, timeout=10)
+        response.raise_for_status()
+        return {q["name"]: q.get("policy") or "" for q in response.json()}
+
     def queue_depth(self, vhost: str, queue: str) -> int:
         if not self._has_http:
             for line in self._ctl("list_queues", "-p", vhost, "name", "messages").splitlines():
@@ -126,7 +156,7 @@ def rabbit_server():
     """``(amqp_uri_of_default_vhost, RabbitAdmin)`` for a reachable RabbitMQ."""
     uri = os.environ.get("AMQP_URI")
     if uri:
-        yield uri, RabbitAdmin(os.environ.get("RABBIT_MGMT_URI") or _mgmt_uri_for(uri))
+        yield uri, RabbitAdmin(os.environ.get("RABBIT_MGMT_URI") or mgmt_uri_for(uri))
         return
     if _docker_available():
         from testcontainers.rabbitmq import RabbitMqContainer
