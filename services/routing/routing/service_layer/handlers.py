@@ -20,13 +20,6 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def category_contract(c: Category) -> dict:
-    return {
-        "code": c.code, "name": {"uk": c.name_uk, "en": c.name_en}, "parent": c.parent,
-        "level": c.level, "body": c.body, "active": c.active, "fields_": list(c.fields),
-    }
-
-
 def category_view(c: Category) -> dict:
     return {
         "code": c.code, "name": {"uk": c.name_uk, "en": c.name_en}, "parent": c.parent,
@@ -34,6 +27,16 @@ def category_view(c: Category) -> dict:
         "deadline_hours": c.deadline_hours, "default_complexity": c.default_complexity,
         "emergency": c.emergency,
     }
+
+
+_CONTRACT_KEYS = ("code", "name", "parent", "level", "body", "active")
+
+
+def category_contract(c: Category) -> dict:
+    """The category as ``taxonomy.published`` carries it: the view without routing's own
+    deadline settings (``fields_`` is the contract schema's attribute for ``fields``)."""
+    view = category_view(c)
+    return {key: view[key] for key in _CONTRACT_KEYS} | {"fields_": view["fields"]}
 
 
 class TaxonomyCache:
