@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from datetime import datetime, timedelta, timezone
 
-import amqp
 from kombu import Connection
 from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.schema import Table
 
 from .topology import EVENTS_EXCHANGE_NAME, declare_topology
+from .wire import event_publish_frames
 
 log = logging.getLogger(__name__)
+
+# Bytes of encoded frames written to the socket at once.
+WRITE_CHUNK = 128 * 1024
 
 
 class PublishNotConfirmed(Exception):
@@ -94,25 +98,29 @@ class ConfirmingPublisher:
     def publish_serialised_batch(self, events: list[tuple[str, str, str]]) -> None:
         """Like :meth:`publish_batch`, for events already serialised as
         ``(event id, event type, JSON text)``: the relay reads them from the outbox as text, so
-        a burst is never decoded and encoded again on its way out."""
+        a burst is never decoded and encoded again on its way out.
+
+        The frames are encoded directly (:mod:`.wire`, the bytes py-amqp would send) and
+        written ``WRITE_CHUNK`` bytes at a time; after each chunk the confirms that have
+        arrived are read without waiting, so the broker's acks never pile up unread."""
         try:
             self._open()
             self._nacked.clear()
+            connection = self._connection.connection  # py-amqp's, under kombu's
+            channel_id, frame_max = self._channel.channel_id, connection.frame_max
+            write = connection.transport.write
+            pending = bytearray()
             for event_id, event_type, body in events:
-                message = amqp.Message(
-                    body.encode("utf-8"),
-                    content_type="application/json",
-                    content_encoding="utf-8",
-                    delivery_mode=2,
-                    message_id=event_id,
-                    type=event_type,
-                    application_headers={"ce-type": event_type, "ce-id": event_id},
-                )
-                self._channel.basic_publish(
-                    message, exchange=EVENTS_EXCHANGE_NAME, routing_key=event_type
-                )
+                pending += event_publish_frames(channel_id, EVENTS_EXCHANGE_NAME, event_id,
+                                                event_type, body.encode("utf-8"), frame_max)
                 self._unconfirmed.add(self._next_tag)
                 self._next_tag += 1
+                if len(pending) >= WRITE_CHUNK:
+                    write(bytes(pending))
+                    pending.clear()
+                    self._read_arrived_confirms()
+            if pending:
+                write(bytes(pending))
             deadline = time.monotonic() + self.confirm_timeout
             while self._unconfirmed:
                 remaining = deadline - time.monotonic()
@@ -130,6 +138,18 @@ class ConfirmingPublisher:
         except Exception:
             self.close()
             raise
+
+    def _read_arrived_confirms(self) -> None:
+        """Handle the frames already waiting on the socket (confirms, a ``connection.blocked``
+        notice, a channel error), without blocking."""
+        connection = self._connection
+        if connection is None:
+            raise PublishNotConfirmed("the publisher was closed while publishing")
+        while True:
+            try:
+                connection.drain_events(timeout=0)
+            except socket.timeout:
+                return
 
     def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None

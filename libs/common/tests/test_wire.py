@@ -1,0 +1,89 @@
+"""The directly encoded publish frames are byte for byte what py-amqp sends for the same
+message, so a consumer cannot tell which wrote them."""
+import json
+import uuid
+
+import amqp
+import pytest
+from amqp import spec
+from amqp.method_framing import frame_writer
+from amqp.serialization import dumps
+
+from hromada_common.messaging.wire import event_publish_frames, shortstr
+
+EXCHANGE = "hromada.events"
+FRAME_MAX = 131072
+
+
+class _Capture:
+    """What py-amqp writes to its transport, joined."""
+
+    def __init__(self, frame_max):
+        self.frame_max = frame_max
+        self.bytes_sent = 0
+        self.written = bytearray()
+
+    def write(self, data):
+        self.written += bytes(data)
+
+
+def py_amqp_frames(channel_id, event_id, event_type, body: bytes, frame_max=FRAME_MAX) -> bytes:
+    """The bytes py-amqp's own Channel.basic_publish path writes for this event."""
+    capture = _Capture(frame_max)
+    write_frame = frame_writer(capture, capture)
+    message = amqp.Message(
+        body, content_type="application/json", content_encoding="utf-8", delivery_mode=2,
+        message_id=event_id, type=event_type,
+        application_headers={"ce-type": event_type, "ce-id": event_id},
+    )
+    args = dumps("Bssbb", (0, EXCHANGE, event_type, False, False))
+    write_frame(1, channel_id, spec.Basic.Publish, args, message)
+    return bytes(capture.written)
+
+
+def event_body(size_hint: int = 0) -> bytes:
+    envelope = {"id": str(uuid.uuid4()), "type": "hromada.appeal.sla_breached.v1",
+                "data": {"appeal_id": str(uuid.uuid4()), "body": "Київтеплоенерго",
+                         "padding": "ї" * size_hint}}
+    return json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+
+
+@pytest.mark.parametrize("channel_id", [1, 7, 65535])
+def test_a_small_event_is_encoded_as_py_amqp_encodes_it(channel_id):
+    event_id, event_type = str(uuid.uuid4()), "hromada.appeal.sla_breached.v1"
+    body = event_body()
+    ours = event_publish_frames(channel_id, EXCHANGE, event_id, event_type, body, FRAME_MAX)
+    assert ours == py_amqp_frames(channel_id, event_id, event_type, body)
+
+
+@pytest.mark.parametrize("frame_max", [4096, 131072])
+def test_a_body_longer_than_a_frame_is_split_into_body_frames_as_py_amqp_splits_it(frame_max):
+    event_id, event_type = str(uuid.uuid4()), "hromada.appeal.submitted.v1"
+    body = event_body(size_hint=150_000)  # about 300 kB of UTF-8
+    ours = event_publish_frames(3, EXCHANGE, event_id, event_type, body, frame_max)
+    assert ours == py_amqp_frames(3, event_id, event_type, body, frame_max)
+    # and it really is several frames, none longer than negotiated
+    frames, offset = 0, 0
+    while offset < len(ours):
+        size = int.from_bytes(ours[offset + 3:offset + 7], "big")
+        assert size + 8 <= frame_max
+        assert ours[offset + 7 + size] == 0xCE
+        offset += size + 8
+        frames += 1
+    assert frames > 2 + len(body) // frame_max
+
+
+def test_a_body_exactly_filling_a_frame_stays_one_frame():
+    event_id, event_type = str(uuid.uuid4()), "hromada.appeal.rated.v1"
+    body = b"x" * (4096 - 8)
+    ours = event_publish_frames(1, EXCHANGE, event_id, event_type, body, 4096)
+    assert ours == py_amqp_frames(1, event_id, event_type, body, 4096)
+    assert ours.count(b"\xce") >= 3
+
+
+def test_a_routing_key_longer_than_a_short_string_is_refused():
+    with pytest.raises(ValueError, match="255 bytes"):
+        event_publish_frames(1, EXCHANGE, "id", "t" * 256, b"{}", FRAME_MAX)
+    assert shortstr("ї" * 127) == bytes((254,)) + ("ї" * 127).encode()
+    with pytest.raises(ValueError):
+        shortstr("ї" * 128)
