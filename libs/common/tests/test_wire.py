@@ -9,7 +9,7 @@ from amqp import spec
 from amqp.method_framing import frame_writer
 from amqp.serialization import dumps
 
-from hromada_common.messaging.wire import event_publish_frames, shortstr
+from hromada_common.messaging.wire import EventFrameEncoder, event_publish_frames, shortstr
 
 EXCHANGE = "hromada.events"
 FRAME_MAX = 131072
@@ -79,6 +79,14 @@ def test_a_body_exactly_filling_a_frame_stays_one_frame():
     ours = event_publish_frames(1, EXCHANGE, event_id, event_type, body, 4096)
     assert ours == py_amqp_frames(1, event_id, event_type, body, 4096)
     assert ours.count(b"\xce") >= 3
+
+
+def test_one_encoder_encodes_events_of_several_types_as_py_amqp_does():
+    encoder = EventFrameEncoder(5, EXCHANGE, FRAME_MAX)
+    for event_type in ["hromada.appeal.sla_breached.v1", "hromada.appeal.escalated.v1"] * 3:
+        event_id, body = str(uuid.uuid4()), event_body(size_hint=len(event_type))
+        assert encoder.encode(event_id, event_type, body) == py_amqp_frames(
+            5, event_id, event_type, body)
 
 
 def test_a_routing_key_longer_than_a_short_string_is_refused():

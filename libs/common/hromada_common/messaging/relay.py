@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.schema import Table
 
 from .topology import EVENTS_EXCHANGE_NAME, declare_topology
-from .wire import event_publish_frames
+from .wire import EventFrameEncoder
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +107,12 @@ class ConfirmingPublisher:
             self._open()
             self._nacked.clear()
             connection = self._connection.connection  # py-amqp's, under kombu's
-            channel_id, frame_max = self._channel.channel_id, connection.frame_max
+            encode = EventFrameEncoder(self._channel.channel_id, EVENTS_EXCHANGE_NAME,
+                                       connection.frame_max).encode
             write = connection.transport.write
             pending = bytearray()
             for event_id, event_type, body in events:
-                pending += event_publish_frames(channel_id, EVENTS_EXCHANGE_NAME, event_id,
-                                                event_type, body.encode("utf-8"), frame_max)
+                pending += encode(event_id, event_type, body.encode("utf-8"))
                 self._unconfirmed.add(self._next_tag)
                 self._next_tag += 1
                 if len(pending) >= WRITE_CHUNK:

@@ -45,30 +45,56 @@ def _frame(frame_type: int, channel_id: int, payload: bytes) -> bytes:
     return pack(">BHI", frame_type, channel_id, len(payload)) + payload + FRAME_END
 
 
+class EventFrameEncoder:
+    """Encodes events' publish frames for one channel and exchange.
+
+    Within a batch only an event's id and body differ from the last event of its type: the
+    method frame, the routing key and the ``ce-type`` header are encoded once per type."""
+
+    def __init__(self, channel_id: int, exchange: str, frame_max: int):
+        self.channel_id = channel_id
+        self.exchange = exchange
+        self.body_chunk = frame_max - FRAME_OVERHEAD
+        self._per_type: dict[str, tuple[bytes, bytes, bytes]] = {}
+
+    def _type_parts(self, event_type: str) -> tuple[bytes, bytes, bytes]:
+        parts = self._per_type.get(event_type)
+        if parts is None:
+            routing_key = shortstr(event_type)
+            method = (pack(">HHH", BASIC_CLASS, BASIC_PUBLISH, 0) + shortstr(self.exchange)
+                      + routing_key + b"\x00")  # mandatory and immediate bits, both off
+            parts = (_frame(METHOD_FRAME, self.channel_id, method), routing_key,
+                     _longstr_field("ce-type", event_type))
+            self._per_type[event_type] = parts
+        return parts
+
+    def encode(self, event_id: str, event_type: str, body: bytes) -> bytes:
+        """The frames publishing one event: ``basic.publish`` with the event type as routing
+        key (not mandatory, not immediate), its content header and its body, split into
+        frames of at most the negotiated ``frame_max`` bytes.
+
+        Properties, as the platform publishes every event: ``content_type``
+        application/json, ``content_encoding`` utf-8, persistent, ``message_id`` = event id,
+        ``type`` = event type, and headers ``ce-type`` / ``ce-id`` (CloudEvents' binary-mode
+        names, for subscribers that route on headers)."""
+        method_frame, routing_key, ce_type = self._type_parts(event_type)
+        message_id = shortstr(event_id)
+        headers = ce_type + _longstr_field("ce-id", event_id)
+        header = (pack(">HHQH", BASIC_CLASS, 0, len(body), EVENT_PROPERTY_FLAGS)
+                  + b"\x10application/json" + b"\x05utf-8"
+                  + pack(">I", len(headers)) + headers
+                  + bytes((PERSISTENT,)) + message_id + routing_key)
+        channel_id, chunk = self.channel_id, self.body_chunk
+        parts = [method_frame, _frame(HEADER_FRAME, channel_id, header)]
+        if len(body) <= chunk:
+            parts.append(_frame(BODY_FRAME, channel_id, body))
+        else:
+            parts.extend(_frame(BODY_FRAME, channel_id, body[start:start + chunk])
+                         for start in range(0, len(body), chunk))
+        return b"".join(parts)
+
+
 def event_publish_frames(channel_id: int, exchange: str, event_id: str, event_type: str,
                          body: bytes, frame_max: int) -> bytes:
-    """The frames publishing one event: ``basic.publish`` to ``exchange`` with the event type
-    as routing key (not mandatory, not immediate), its content header and its body, split
-    into frames of at most ``frame_max`` bytes as the connection negotiated.
-
-    Properties, as the platform publishes every event: ``content_type`` application/json,
-    ``content_encoding`` utf-8, persistent, ``message_id`` = event id, ``type`` = event type,
-    and headers ``ce-type`` / ``ce-id`` (CloudEvents' binary-mode names, for subscribers that
-    route on headers)."""
-    routing_key = shortstr(event_type)
-    message_id = shortstr(event_id)
-    method = (pack(">HHH", BASIC_CLASS, BASIC_PUBLISH, 0) + shortstr(exchange) + routing_key
-              + b"\x00")  # mandatory and immediate bits, both off
-    headers = _longstr_field("ce-type", event_type) + _longstr_field("ce-id", event_id)
-    header = (pack(">HHQH", BASIC_CLASS, 0, len(body), EVENT_PROPERTY_FLAGS)
-              + b"\x10application/json" + b"\x05utf-8"
-              + pack(">I", len(headers)) + headers
-              + bytes((PERSISTENT,)) + message_id + routing_key)
-    parts = [_frame(METHOD_FRAME, channel_id, method), _frame(HEADER_FRAME, channel_id, header)]
-    chunk = frame_max - FRAME_OVERHEAD
-    if len(body) <= chunk:
-        parts.append(_frame(BODY_FRAME, channel_id, body))
-    else:
-        parts.extend(_frame(BODY_FRAME, channel_id, body[start:start + chunk])
-                     for start in range(0, len(body), chunk))
-    return b"".join(parts)
+    """One event's publish frames (:meth:`EventFrameEncoder.encode`)."""
+    return EventFrameEncoder(channel_id, exchange, frame_max).encode(event_id, event_type, body)
