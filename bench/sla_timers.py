@@ -92,6 +92,17 @@ def parse_args(argv=None):
 
 # --- the runner process: routing's real code --------------------------------------------
 
+def routing_config() -> dict:
+    """routing's config.yml as `nameko run` reads it (``${VAR:default}`` from the
+    environment, so ``SLA_BATCH_SIZE=2500 bench/sla_timers.py`` tries another batch size)."""
+    import yaml
+    from nameko.cli.main import setup_yaml_parser
+
+    setup_yaml_parser()
+    with open(ROOT / "services" / "routing" / "config.yml") as handle:
+        return yaml.safe_load(handle)
+
+
 def run_runner(database_url: str, amqp_uri: str) -> int:
     import warnings
 
@@ -113,14 +124,9 @@ def run_runner(database_url: str, amqp_uri: str) -> int:
         uow = UnitOfWorkProvider(RoutingUnitOfWork, outbox, inbox)
         sla_timers = SlaTimerRunner()
 
-    # routing's own config.yml, as `nameko run` reads it, pointed at the benchmark's broker
-    # and database: the figures then describe the configuration that ships.
-    import yaml
-    from nameko.cli.main import setup_yaml_parser
-
-    setup_yaml_parser()
-    with open(ROOT / "services" / "routing" / "config.yml") as handle:
-        config = yaml.safe_load(handle)
+    # routing's own config.yml, pointed at the benchmark's broker and database: the figures
+    # then describe the configuration that ships.
+    config = routing_config()
     config.update({"AMQP_URI": amqp_uri, "DATABASE_URL": database_url})
     container = ServiceContainer(SlaTimerBenchService, config)
     container.start()
@@ -450,8 +456,7 @@ def run(args) -> dict:
     label = run_label()
     db_name = f"bench_sla_{label}"
     results = {"run": label, "started": datetime.now().isoformat(timespec="seconds"),
-               # The runners read routing's config.yml, which takes it from the environment.
-               "sla_batch_size": int(os.environ.get("SLA_BATCH_SIZE", 10000)),
+               "sla_batch_size": int(routing_config()["SLA_BATCH_SIZE"]),
                "args": {k: v for k, v in vars(args).items() if k != "command"},
                "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
     (database_url,) = create_databases(args.postgres, [db_name]).values()

@@ -13,7 +13,7 @@ Config (``config.yml``):
 ``SLA_WARNING_SHARE``             warn at this share of the allotted time (default 0.75)
 ``SLA_ESCALATION_DELAY_MINUTES``  grace between breach and escalation (default 0)
 ``SLA_POLL_INTERVAL``             longest sleep between looks at the table, s (default 0.5)
-``SLA_BATCH_SIZE``                timers fired per transaction (default 10000)
+``SLA_BATCH_SIZE``                timers fired per transaction (default 5000)
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ class SlaTimerRunner(DependencyProvider):
         self.enabled = str(config.get("SLA_TIMERS_ENABLED", True)).lower() not in (
             "false", "0", "no", "off", "")
         self.poll_interval = float(config.get("SLA_POLL_INTERVAL", 0.5))
-        self.batch_size = int(config.get("SLA_BATCH_SIZE", 10000))
+        self.batch_size = int(config.get("SLA_BATCH_SIZE", 5000))
         sla.configure(policy_from_config(config))
         # Its own connection: a burst's confirms are awaited here, never on the relay's.
         self.publisher = ConfirmingPublisher(
