@@ -128,6 +128,12 @@ def run_runner(database_url: str, amqp_uri: str) -> int:
     # then describe the configuration that ships.
     config = routing_config()
     config.update({"AMQP_URI": amqp_uri, "DATABASE_URL": database_url})
+    if os.environ.get("BENCH_RUNNER_DEBUG"):  # each batch's timings, on stderr
+        import logging
+
+        config.pop("LOGGING", None)
+        logging.basicConfig(level=logging.INFO, format=f"%(created).3f {os.getpid()} %(message)s")
+        logging.getLogger("routing.service_layer.sla").setLevel(logging.DEBUG)
     container = ServiceContainer(SlaTimerBenchService, config)
     container.start()
     signal.signal(signal.SIGTERM, lambda *_: eventlet.spawn(container.stop))
