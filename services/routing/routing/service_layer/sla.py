@@ -192,24 +192,24 @@ def sla_fact_messages(rows, now: datetime, source: str) -> list[tuple[str, str, 
             render = _envelope_text(template, ("appeal_id", "body", "due_at"))
             first_id = timer_event_id(first.appeal_id, first.kind, first.id)
             expected = json.dumps({**template, "id": first_id}, ensure_ascii=False)
-            if render(_slot_values(first, first_id)) != expected:  # pragma: no cover
+            if render(_slot_values(first, first_id)) != expected:
                 render = None
-        if render is not None:
-            for n in indexes:
+        if render is None:  # pragma: no cover - only if the contract's serialisation changes
+            log.warning("%s: direct serialisation differs from the schema's; using the schema",
+                        event_type)
+            envelopes = ev.make_events(
+                event_type, [(_event_data(kind, rows[n], now), rows[n].appeal_id)
+                             for n in indexes], source=source, actor="routing")
+            for n, envelope in zip(indexes, envelopes):
                 row = rows[n]
-                event_id = timer_event_id(row.appeal_id, row.kind, row.id)
-                messages[n] = (event_id, event_type, render(_slot_values(row, event_id)))
+                envelope["id"] = timer_event_id(row.appeal_id, row.kind, row.id)
+                messages[n] = (envelope["id"], event_type,
+                               json.dumps(envelope, ensure_ascii=False))
             continue
-        # pragma: no cover - only if the contract's serialisation changes
-        log.warning("%s: direct serialisation differs from the schema's; using the schema",
-                    event_type)
-        envelopes = ev.make_events(
-            event_type, [(_event_data(kind, rows[n], now), rows[n].appeal_id)
-                         for n in indexes], source=source, actor="routing")
-        for n, envelope in zip(indexes, envelopes):
+        for n in indexes:
             row = rows[n]
-            envelope["id"] = timer_event_id(row.appeal_id, row.kind, row.id)
-            messages[n] = (envelope["id"], event_type, json.dumps(envelope, ensure_ascii=False))
+            event_id = timer_event_id(row.appeal_id, row.kind, row.id)
+            messages[n] = (event_id, event_type, render(_slot_values(row, event_id)))
     return messages
 
 
