@@ -65,6 +65,21 @@ def accounts_db(make_database):
 
 
 @pytest.fixture
+def database(accounts_db):
+    """Units of work on the test's accounts database (a factory: ``with database() as uow``)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from accounts.adapters.orm import inbox, outbox
+    from accounts.adapters.uow import AccountsUnitOfWork
+    from hromada_common.db import make_engine
+
+    engine = make_engine(accounts_db, pool_size=2)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    yield lambda: AccountsUnitOfWork(factory, outbox, inbox, "/hromada/accounts")
+    engine.dispose()
+
+
+@pytest.fixture
 def accounts_config(hromada_amqp_uri, accounts_db, jwt_keys, mail_sink):
     private_path, public_path, _ = jwt_keys
     return service_config(hromada_amqp_uri, accounts_db, JWT_PRIVATE_KEY_FILE=private_path,

@@ -19,12 +19,11 @@ from accounts.service_layer import notifier
 from hromada_common import events as ev
 from hromada_common.messaging.topology import SUBSCRIPTIONS
 
-from .test_notifications import (  # noqa: F401  (``database`` is a fixture)
+from .test_notifications import (
     NOW,
     appeal_id,
     body_code,
     count,
-    database,
     deliver,
     mail_to,
     notifications_of,

@@ -9,10 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from accounts.adapters.orm import AccountRecord, AuditRecord, NotificationRecord, inbox, outbox
-from accounts.adapters.uow import AccountsUnitOfWork
+from accounts.adapters.orm import AccountRecord, AuditRecord, NotificationRecord, outbox
 from accounts.domain.model import (
     Account,
     TrustChanged,
@@ -166,14 +164,6 @@ def lower_trust(container, amqp_uri, account_id, days_ago):
     for days in days_ago:
         deliver(container, amqp_uri, rejected(account_id, now - timedelta(days=days)),
                 "handle_appeal_state_changed")
-
-
-@pytest.fixture
-def database(accounts_db):
-    engine = make_engine(accounts_db, pool_size=2)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    yield lambda: AccountsUnitOfWork(factory, outbox, inbox, "/hromada/accounts")
-    engine.dispose()
 
 
 def trust_of(database, account_id) -> int:

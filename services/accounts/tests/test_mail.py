@@ -6,12 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from accounts.adapters.orm import MailOutboxRecord, inbox, outbox
-from accounts.adapters.uow import AccountsUnitOfWork
+from accounts.adapters.orm import MailOutboxRecord
 from accounts.service_layer.mail_delivery import deliver_mail, retry_delay
-from hromada_common.db import make_engine
 from hromada_common.mail import MailError, SmtpMailer
 from hromada_common.testing.helpers import wait_until
 
@@ -54,76 +51,68 @@ class FakeMailer:
         self.sent.append((to, subject, text))
 
 
-@pytest.fixture
-def make_uow(accounts_db):
-    engine = make_engine(accounts_db, pool_size=2)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    yield lambda: AccountsUnitOfWork(factory, outbox, inbox, "/hromada/accounts")
-    engine.dispose()
-
-
-def enqueue(make_uow, count=1):
+def enqueue(database, count=1):
     addresses = [unique_email() for _ in range(count)]
-    with make_uow() as uow:
+    with database() as uow:
         for address in addresses:
             uow.mail.enqueue(address, "subject", "body", datetime.now(timezone.utc))
         uow.commit()
     return addresses
 
 
-def rows(make_uow):
+def rows(database):
     """The outbox as plain snapshots (records detach when the unit of work closes)."""
     columns = MailOutboxRecord.__table__.columns.keys()
-    with make_uow() as uow:
+    with database() as uow:
         return [SimpleNamespace(**{c: getattr(r, c) for c in columns})
                 for r in uow.session.execute(select(MailOutboxRecord)
                                              .order_by(MailOutboxRecord.id)).scalars()]
 
 
-def test_delivered_mail_is_marked_sent_and_not_sent_again(make_uow):
-    (address,) = enqueue(make_uow)
+def test_delivered_mail_is_marked_sent_and_not_sent_again(database):
+    (address,) = enqueue(database)
     mailer = FakeMailer()
-    assert deliver_mail(make_uow(), mailer) == 1
-    assert deliver_mail(make_uow(), mailer) == 0
+    assert deliver_mail(database(), mailer) == 1
+    assert deliver_mail(database(), mailer) == 0
     assert [to for to, _, _ in mailer.sent] == [address]
-    (row,) = rows(make_uow)
+    (row,) = rows(database)
     assert row.sent_at is not None and row.attempts == 1
 
 
-def test_a_failed_send_is_retried_later_then_given_up_with_an_error_log(make_uow, caplog):
-    enqueue(make_uow)
-    assert deliver_mail(make_uow(), FakeMailer(MailError("451 try later")), max_attempts=2) == 0
-    (row,) = rows(make_uow)
+def test_a_failed_send_is_retried_later_then_given_up_with_an_error_log(database, caplog):
+    enqueue(database)
+    assert deliver_mail(database(), FakeMailer(MailError("451 try later")), max_attempts=2) == 0
+    (row,) = rows(database)
     assert row.attempts == 1 and row.sent_at is None and row.failed_at is None
     assert row.last_error == "451 try later"
     assert row.next_attempt_at > datetime.now(timezone.utc) + timedelta(seconds=5)
     # not due yet: nothing is attempted
-    assert deliver_mail(make_uow(), FakeMailer(MailError("451 try later"))) == 0
-    assert rows(make_uow)[0].attempts == 1
+    assert deliver_mail(database(), FakeMailer(MailError("451 try later"))) == 0
+    assert rows(database)[0].attempts == 1
 
-    with make_uow() as uow:  # time passes
+    with database() as uow:  # time passes
         uow.session.get(MailOutboxRecord, row.id).next_attempt_at = datetime.now(timezone.utc)
         uow.commit()
     with caplog.at_level(logging.ERROR):
-        deliver_mail(make_uow(), FakeMailer(MailError("451 try later")), max_attempts=2)
-    (row,) = rows(make_uow)
+        deliver_mail(database(), FakeMailer(MailError("451 try later")), max_attempts=2)
+    (row,) = rows(database)
     assert row.failed_at is not None and row.attempts == 2
     assert "gave up mailing" in caplog.text
 
 
-def test_a_permanent_refusal_is_not_retried(make_uow):
-    enqueue(make_uow)
-    deliver_mail(make_uow(), FakeMailer(MailError("550 no such user", permanent=True)))
-    (row,) = rows(make_uow)
+def test_a_permanent_refusal_is_not_retried(database):
+    enqueue(database)
+    deliver_mail(database(), FakeMailer(MailError("550 no such user", permanent=True)))
+    (row,) = rows(database)
     assert row.failed_at is not None and row.attempts == 1
 
 
-def test_two_instances_never_claim_the_same_mail(make_uow):
-    enqueue(make_uow, 3)
+def test_two_instances_never_claim_the_same_mail(database):
+    enqueue(database, 3)
     now = datetime.now(timezone.utc)
-    with make_uow() as first:
+    with database() as first:
         claimed = [r.id for r in first.mail.claim(now, limit=2)]
-        with make_uow() as second:
+        with database() as second:
             rest = [r.id for r in second.mail.claim(now)]
     assert len(claimed) == 2 and len(rest) == 1
     assert set(claimed).isdisjoint(rest)

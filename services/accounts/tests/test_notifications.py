@@ -8,10 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
 
-from accounts.adapters.orm import MailOutboxRecord, NotificationRecord, inbox, outbox
-from accounts.adapters.uow import AccountsUnitOfWork
+from accounts.adapters.orm import MailOutboxRecord, NotificationRecord
 from accounts.domain.notifications import (
     NoticeKind,
     ToAccount,
@@ -26,7 +24,6 @@ from accounts.domain.notifications import (
 from accounts.service_layer import notifier
 from hromada_common import events as ev
 from hromada_common.auth import Unauthenticated
-from hromada_common.db import make_engine
 from hromada_common.errors import InvalidInput
 from hromada_common.testing.helpers import publish_events, wait_until
 
@@ -196,14 +193,6 @@ def mail_to(mail_dir, address, count=1, timeout=15):
     return wait_until(lambda: len(messages_to(mail_dir, address)) >= count
                       and messages_to(mail_dir, address), timeout=timeout,
                       message=f"{count} mail(s) to {address}")
-
-
-@pytest.fixture
-def database(accounts_db):
-    engine = make_engine(accounts_db, pool_size=2)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    yield lambda: AccountsUnitOfWork(factory, outbox, inbox, "/hromada/accounts")
-    engine.dispose()
 
 
 def count(database, record, *where):
