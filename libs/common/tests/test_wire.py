@@ -9,7 +9,7 @@ from amqp import spec
 from amqp.method_framing import frame_writer
 from amqp.serialization import dumps
 
-from hromada_common.messaging.wire import EventFrameEncoder, event_publish_frames, shortstr
+from hromada_common.messaging.wire import EventFrameEncoder, shortstr
 
 EXCHANGE = "hromada.events"
 FRAME_MAX = 131072
@@ -52,7 +52,7 @@ def event_body(size_hint: int = 0) -> bytes:
 def test_a_small_event_is_encoded_as_py_amqp_encodes_it(channel_id):
     event_id, event_type = str(uuid.uuid4()), "hromada.appeal.sla_breached.v1"
     body = event_body()
-    ours = event_publish_frames(channel_id, EXCHANGE, event_id, event_type, body, FRAME_MAX)
+    ours = EventFrameEncoder(channel_id, EXCHANGE, FRAME_MAX).encode(event_id, event_type, body)
     assert ours == py_amqp_frames(channel_id, event_id, event_type, body)
 
 
@@ -60,7 +60,7 @@ def test_a_small_event_is_encoded_as_py_amqp_encodes_it(channel_id):
 def test_a_body_longer_than_a_frame_is_split_into_body_frames_as_py_amqp_splits_it(frame_max):
     event_id, event_type = str(uuid.uuid4()), "hromada.appeal.submitted.v1"
     body = event_body(size_hint=150_000)  # about 300 kB of UTF-8
-    ours = event_publish_frames(3, EXCHANGE, event_id, event_type, body, frame_max)
+    ours = EventFrameEncoder(3, EXCHANGE, frame_max).encode(event_id, event_type, body)
     assert ours == py_amqp_frames(3, event_id, event_type, body, frame_max)
     # and it really is several frames, none longer than negotiated
     frames, offset = 0, 0
@@ -76,7 +76,7 @@ def test_a_body_longer_than_a_frame_is_split_into_body_frames_as_py_amqp_splits_
 def test_a_body_exactly_filling_a_frame_stays_one_frame():
     event_id, event_type = str(uuid.uuid4()), "hromada.appeal.rated.v1"
     body = b"x" * (4096 - 8)
-    ours = event_publish_frames(1, EXCHANGE, event_id, event_type, body, 4096)
+    ours = EventFrameEncoder(1, EXCHANGE, 4096).encode(event_id, event_type, body)
     assert ours == py_amqp_frames(1, event_id, event_type, body, 4096)
     assert ours.count(b"\xce") >= 3
 
@@ -91,7 +91,7 @@ def test_one_encoder_encodes_events_of_several_types_as_py_amqp_does():
 
 def test_a_routing_key_longer_than_a_short_string_is_refused():
     with pytest.raises(ValueError, match="255 bytes"):
-        event_publish_frames(1, EXCHANGE, "id", "t" * 256, b"{}", FRAME_MAX)
+        EventFrameEncoder(1, EXCHANGE, FRAME_MAX).encode("id", "t" * 256, b"{}")
     assert shortstr("ї" * 127) == bytes((254,)) + ("ї" * 127).encode()
     with pytest.raises(ValueError):
         shortstr("ї" * 128)

@@ -93,8 +93,3 @@ class EventFrameEncoder:
                          for start in range(0, len(body), chunk))
         return b"".join(parts)
 
-
-def event_publish_frames(channel_id: int, exchange: str, event_id: str, event_type: str,
-                         body: bytes, frame_max: int) -> bytes:
-    """One event's publish frames (:meth:`EventFrameEncoder.encode`)."""
-    return EventFrameEncoder(channel_id, exchange, frame_max).encode(event_id, event_type, body)
