@@ -156,21 +156,6 @@ def start_runner(database_url: str, amqp_uri: str) -> subprocess.Popen:
 
 # --- the listener --------------------------------------------------------------------------
 
-def _amqp_connection(amqp_uri: str):
-    """A plain py-amqp connection to the URI's vhost (heartbeats off)."""
-    from urllib.parse import unquote, urlsplit
-
-    import amqp
-
-    parts = urlsplit(amqp_uri)
-    connection = amqp.Connection(
-        host=f"{parts.hostname}:{parts.port or 5672}", userid=unquote(parts.username or "guest"),
-        password=unquote(parts.password or "guest"),
-        virtual_host=unquote(parts.path[1:]) or "/", heartbeat=0)
-    connection.connect()
-    return connection
-
-
 class SlaListener:
     """Stands in for the services that subscribe to the SLA events: consumes their queues in a
     thread, acknowledging as they would, and notes when each message arrived.
@@ -190,19 +175,18 @@ class SlaListener:
 
         from hromada_common.messaging.topology import SUBSCRIPTIONS, Subscription, events_exchange
 
+        self._kombu = Connection(amqp_uri, heartbeat=0)
+        self._channel = self._kombu.channel()  # py-amqp's channel (kombu's pyamqp transport)
+        self.connection = self._kombu.connection  # py-amqp's connection, read directly below
         # Declared as the services declare them (idempotent): the queues exist before the
         # first SLA event, whoever starts first.
-        with Connection(amqp_uri) as declaring:
-            channel = declaring.channel()
-            events_exchange(channel).declare()
-            self.queues: dict[str, str | None] = {}  # queue → the event type it checks
-            for event_type in SLA_TYPES:
-                for n, service in enumerate(SUBSCRIPTIONS[event_type]):
-                    subscription = Subscription(service, event_type)
-                    subscription.queue()(channel).declare()
-                    self.queues[subscription.queue_name] = event_type if n == 0 else None
-        self.connection = _amqp_connection(amqp_uri)
-        self._channel = self.connection.channel()
+        events_exchange(self._channel).declare()
+        self.queues: dict[str, str | None] = {}  # queue → the event type it checks
+        for event_type in SLA_TYPES:
+            for n, service in enumerate(SUBSCRIPTIONS[event_type]):
+                subscription = Subscription(service, event_type)
+                subscription.queue()(self._channel).declare()
+                self.queues[subscription.queue_name] = event_type if n == 0 else None
         self._channel.basic_qos(0, self.PREFETCH, False)
         self.raw: list[tuple[bytes, float]] = []  # (body, arrived at) on the checked queues
         self.other_deliveries = 0  # on the other subscribers' queues
@@ -301,7 +285,7 @@ class SlaListener:
     def stop(self):
         self._stop.set()
         self._thread.join(5)
-        self.connection.collect()
+        self._kombu.collect()
 
     @property
     def received(self) -> list[tuple[str, str, str, float, float, bool]]:

@@ -106,10 +106,10 @@ class ConfirmingPublisher:
         try:
             self._open()
             self._nacked.clear()
-            connection = self._connection.connection  # py-amqp's, under kombu's
+            amqp_connection = self._connection.connection  # py-amqp's, under kombu's
             encode = EventFrameEncoder(self._channel.channel_id, EVENTS_EXCHANGE_NAME,
-                                       connection.frame_max).encode
-            write = connection.transport.write
+                                       amqp_connection.frame_max).encode
+            write = amqp_connection.transport.write
             pending = bytearray()
             for event_id, event_type, body in events:
                 pending += encode(event_id, event_type, body.encode("utf-8"))
