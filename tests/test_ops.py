@@ -30,9 +30,11 @@ def _envelope(number: int) -> dict:
 
 def _dead_letter(amqp_uri: str, count: int, queue: str = DEAD) -> list[dict]:
     """Declare the topology, then park ``count`` messages in ``queue`` the way
-    DomainEventHandler does after the last retry (headers included)."""
+    DomainEventHandler does after the last retry (headers included). Published with
+    confirms: every message is in the queue when this returns (without them a replay started
+    right after could count fewer and replay fewer)."""
     envelopes = [_envelope(n) for n in range(count)]
-    with Connection(amqp_uri) as connection:
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         channel = connection.channel()
         declare_topology(channel)
         producer = Producer(channel, exchange=Exchange(""), serializer="json")
