@@ -3,6 +3,11 @@
 nameko 2.x's :class:`~nameko.rpc.RpcProxy` waits for a reply forever; an HTTP edge must not
 hold a request (and a worker) that long, so this proxy raises nameko's own
 :class:`~nameko.exceptions.RpcTimeout`, which the gateway maps to 503.
+
+A request the gateway has given up on must not run later either (the client was told 503 and
+may well try again): each request message carries an AMQP per-message TTL equal to the
+timeout, so the broker drops it if no instance of the service has taken it by then, for
+instance while the service is down or stuck behind a backlog.
 """
 from __future__ import annotations
 
@@ -19,8 +24,12 @@ class TimeoutRpcProxy(RpcProxy):
 
     def get_dependency(self, worker_ctx):
         timeout = float(self.container.config.get(RPC_TIMEOUT_CONFIG_KEY) or 0) or None
+        options = dict(self.options)
+        if timeout:
+            # kombu's ``expiration`` (seconds) becomes the message's AMQP ``expiration``.
+            options.setdefault("expiration", timeout)
         return TimeoutServiceProxy(
-            worker_ctx, self.target_service, self.rpc_reply_listener, timeout, **self.options
+            worker_ctx, self.target_service, self.rpc_reply_listener, timeout, **options
         )
 
 

@@ -84,3 +84,39 @@ def test_not_ready_while_routing_is_not_running(start_gateway, container_factory
     problem = assert_problem(response, 503, "unavailable")
     assert problem["checks"]["intake"] == {"database": "ok", "broker": "ok"}
     assert problem["checks"]["routing"]["error"] == "UnknownService"
+
+
+calls_while_away = []
+
+
+class IntakeThatRecordsCalls:
+    """Records every appeal it is asked for, to tell whether a request ran after all."""
+
+    name = "intake"
+
+    @rpc
+    def get_appeal(self, appeal_id):
+        calls_while_away.append(appeal_id)
+        return appeal_from(appeal_request(), id=appeal_id)
+
+
+def test_a_request_the_gateway_gave_up_on_never_runs_later(start_gateway, container_factory,
+                                                           config):
+    intake = container_factory(IntakeThatRecordsCalls, config)
+    intake.start()  # declares intake's durable request queue
+    intake.stop()   # intake is down; its queue keeps whatever arrives
+    api, _ = start_gateway(mock_rpc=False)
+    appeal_id = str(uuid.uuid4())
+
+    response = api.get(f"/api/v1/appeals/{appeal_id}")
+
+    assert_problem(response, 503, "unavailable")
+    eventlet.sleep(config["rpc_timeout"] + 0.5)
+    revived = container_factory(IntakeThatRecordsCalls, config)
+    revived.start()
+    eventlet.sleep(1.5)  # long enough for a waiting request to be delivered and run
+    assert appeal_id not in calls_while_away
+    # the revived service does answer new requests: the old one was dropped, not lost in transit
+    fresh_id = str(uuid.uuid4())
+    assert api.get(f"/api/v1/appeals/{fresh_id}").status_code == 200
+    assert calls_while_away == [fresh_id]
