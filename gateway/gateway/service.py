@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
 from urllib.parse import urlencode
 
 import eventlet
@@ -86,10 +87,10 @@ class GatewayService:
     def submit_appeal(self, request):
         """File an appeal: 201 with the new appeal, or 200 when an earlier request with the
         same ``Idempotency-Key`` and body is replayed."""
-        idempotency_key = idempotency_key_from(request.headers)
+        client_key = idempotency_key_from(request.headers)
         payload = load(AppealCreate(), read_json_object(request))
-        appeal = self.intake_rpc.submit_appeal(payload, idempotency_key)
-        return submitted_appeal_response(appeal)
+        appeal = self.intake_rpc.submit_appeal(payload, client_key or request_scoped_key())
+        return submitted_appeal_response(appeal, replay_visible=client_key is not None)
 
     @http("GET", f"{API}/appeals/<string:appeal_id>")
     def get_appeal(self, request, appeal_id):
@@ -527,10 +528,22 @@ def safe_filename(document: dict) -> str:
     return name or "document.pdf"
 
 
-def submitted_appeal_response(appeal: dict):
-    """201 + ``Location`` for a new appeal; 200 + ``Idempotent-Replayed`` for a replay."""
+def request_scoped_key() -> str:
+    """An idempotency key for a submission the client sent without one.
+
+    nameko redelivers an RPC request whose worker died before acking it, even when the work was
+    committed; with a key of its own the redelivered request finds the appeal it already filed
+    instead of filing it again. Fresh per HTTP request: two requests are two appeals.
+    """
+    return f"gateway:{uuid.uuid4().hex}"
+
+
+def submitted_appeal_response(appeal: dict, replay_visible: bool = True):
+    """201 + ``Location`` for a new appeal; 200 + ``Idempotent-Replayed`` for a replay of the
+    client's own key (a replay of :func:`request_scoped_key` is the first answer the client
+    sees, so it is a 201)."""
     appeal = dict(appeal)
-    replayed = bool(appeal.pop("replayed", False))
+    replayed = bool(appeal.pop("replayed", False)) and replay_visible
     headers = {"Location": f"{API}/appeals/{appeal['id']}"}
     if replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -19,7 +19,32 @@ def test_resident_files_an_appeal_and_gets_201_with_its_location(gateway):
     assert response.headers["Location"] == f"/api/v1/appeals/{appeal['id']}"
     assert "Idempotent-Replayed" not in response.headers
     assert response.json() == appeal
-    gateway.intake.submit_appeal.assert_called_once_with(body, None)
+    gateway.intake.submit_appeal.assert_called_once()
+    assert gateway.intake.submit_appeal.call_args.args[0] == body
+
+
+def test_a_submission_without_a_key_gets_one_of_its_own_per_request(gateway):
+    """A redelivered RPC (intake killed between commit and reply) carries the same key, so
+    intake finds the appeal it filed instead of filing it twice."""
+    body = appeal_request()
+    gateway.intake.submit_appeal.return_value = appeal_from(body)
+
+    gateway.api.post("/api/v1/appeals", json=body)
+    gateway.api.post("/api/v1/appeals", json=body)
+
+    keys = [call.args[1] for call in gateway.intake.submit_appeal.call_args_list]
+    assert all(key and key.startswith("gateway:") for key in keys)
+    assert keys[0] != keys[1]
+
+
+def test_a_replay_of_the_gateways_own_key_is_still_a_201(gateway):
+    body = appeal_from(appeal_request())
+    gateway.intake.submit_appeal.return_value = {**body, "replayed": True}
+
+    response = gateway.api.post("/api/v1/appeals", json=appeal_request())
+
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response.headers
 
 
 def test_channel_and_extra_fields_default_when_omitted(gateway):
