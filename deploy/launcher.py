@@ -4,6 +4,9 @@ separate processes, migrations applied, optionally the demo city seeded.
     python -m deploy.launcher up --demo          # what `make up` runs
     python -m deploy.launcher up --port 9000     # another port
 
+A process that exits is restarted with a backoff (see :class:`Supervisor`) while the rest
+keeps running; Ctrl-C (or SIGTERM) stops everything.
+
 Databases: ``--postgres URL`` (a server URL; one database per service is created on it),
 else the local PostgreSQL at 127.0.0.1:5432 if it answers, else SQLite files under ./var/.
 RabbitMQ: ``AMQP_URI`` (default amqp://guest:guest@127.0.0.1:5672/).
@@ -191,18 +194,64 @@ class Platform:
                 process.wait()
 
 
-def choose_databases(postgres: str | None) -> tuple[dict[str, str], str]:
+class Supervisor:
+    """Keeps the platform running: a process that exits is started again after a backoff
+    (``min_backoff`` doubling to ``max_backoff``; back to ``min_backoff`` once a process has
+    run ``stable_after`` seconds), and the others go on. Each exit and restart is logged.
+
+    Call :meth:`check` periodically (``up`` does, every half second)."""
+
+    def __init__(self, platform: Platform, log=None, min_backoff: float = 1.0,
+                 max_backoff: float = 30.0, stable_after: float = 60.0, clock=time.monotonic):
+        self.platform = platform
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.min_backoff, self.max_backoff, self.stable_after = min_backoff, max_backoff, stable_after
+        self.clock = clock
+        self.started_at = {name: clock() for name in platform.processes}
+        self.backoff = {name: min_backoff for name in platform.processes}
+        self.restart_due: dict[str, float] = {}
+        self.restarts: dict[str, int] = {name: 0 for name in platform.processes}
+
+    def check(self) -> None:
+        now = self.clock()
+        for name, process in list(self.platform.processes.items()):
+            if process.poll() is None:
+                if now - self.started_at.get(name, now) >= self.stable_after:
+                    self.backoff[name] = self.min_backoff
+                continue
+            if name not in self.restart_due:
+                delay = self.backoff.get(name, self.min_backoff)
+                self.restart_due[name] = now + delay
+                self.log(f"{name} exited with {process.returncode}; restarting it in {delay:g}s "
+                         f"(see {self._log_of(name)}); the rest keeps running")
+            elif now >= self.restart_due[name]:
+                del self.restart_due[name]
+                self.platform.start_process(name)
+                self.started_at[name] = now
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                self.backoff[name] = min(self.max_backoff,
+                                         2 * self.backoff.get(name, self.min_backoff))
+                self.log(f"{name} restarted (pid {self.platform.processes[name].pid}, "
+                         f"restart {self.restarts[name]})")
+
+    def _log_of(self, name: str) -> str:
+        log_dir = self.platform.log_dir
+        return str(log_dir / f"{name}.log") if log_dir is not None else "its output"
+
+
+def choose_databases(postgres: str | None, prefix: str = "hromada",
+                     var_dir: Path = ROOT / "var") -> tuple[dict[str, str], str]:
     if postgres:
-        return ensure_databases(postgres), f"PostgreSQL ({_redact(postgres)})"
+        return ensure_databases(postgres, prefix), f"PostgreSQL ({_redact(postgres)})"
     if _port_open("127.0.0.1", 5432):
         try:
-            return ensure_databases(LOCAL_POSTGRES), "PostgreSQL (local, 127.0.0.1:5432)"
+            return (ensure_databases(LOCAL_POSTGRES, prefix),
+                    "PostgreSQL (local, 127.0.0.1:5432)")
         except Exception as exc:  # noqa: BLE001 - fall back to SQLite, and say why
             print(f"local PostgreSQL unusable ({exc}); using SQLite", file=sys.stderr)
-    var = ROOT / "var"
-    var.mkdir(exist_ok=True)
-    return ({name: f"sqlite:///{var / (name + '.db')}" for name in SERVICES},
-            f"SQLite files under {var}")
+    var_dir.mkdir(parents=True, exist_ok=True)
+    return ({name: f"sqlite:///{var_dir / (name + '.db')}" for name in SERVICES},
+            f"SQLite files under {var_dir}")
 
 
 def _redact(url: str) -> str:
@@ -220,12 +269,13 @@ def _check_broker(amqp_uri: str) -> None:
 def up(args) -> int:
     amqp_uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
     _check_broker(amqp_uri)
-    database_urls, described = choose_databases(args.postgres)
+    var_dir = Path(args.var_dir).resolve()
+    database_urls, described = choose_databases(args.postgres, args.db_prefix, var_dir)
     print(f"databases: {described}")
     migrate(database_urls)
     print("migrations applied")
     platform = Platform(amqp_uri, database_urls, port=args.port, host=args.host,
-                        log_dir=ROOT / "var" / "log", demo=args.demo,
+                        log_dir=var_dir / "log", demo=args.demo, var_dir=var_dir,
                         mail_port=args.mail_port)
     stopping = False
 
@@ -245,13 +295,12 @@ def up(args) -> int:
         print(f"\nHromada is running at {platform.url}  (API: {platform.url}/api/v1, "
               f"OpenAPI: {platform.url}/api/v1/openapi.json)")
         print(f"mail sent by the platform lands in {platform.mail_dir}")
+        print("processes: " + ", ".join(f"{name} {process.pid}"
+                                        for name, process in platform.processes.items()))
         print(f"logs: {platform.log_dir}; press Ctrl-C to stop\n", flush=True)
+        supervisor = Supervisor(platform)
         while not stopping:
-            for name, process in platform.processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; stopping the platform "
-                          f"(see {platform.log_dir / (name + '.log')})", file=sys.stderr)
-                    stopping = True
+            supervisor.check()
             time.sleep(0.5)
     finally:
         print("stopping…", flush=True)
@@ -272,6 +321,10 @@ def main(argv=None) -> int:
                            help="seed the demo city and its demo accounts")
     up_parser.add_argument("--mail-port", type=int, default=int(os.environ.get("HROMADA_MAIL_PORT", 8025)),
                            help="port of the development mail sink (mail lands in var/mail)")
+    up_parser.add_argument("--db-prefix", default=os.environ.get("HROMADA_DB_PREFIX", "hromada"),
+                           help="databases are named <prefix>_<service> (default hromada)")
+    up_parser.add_argument("--var-dir", default=os.environ.get("HROMADA_VAR_DIR", str(ROOT / "var")),
+                           help="logs, signing keys, mail and SQLite files (default ./var)")
     args = parser.parse_args(argv)
     return up(args)
 
