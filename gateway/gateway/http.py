@@ -18,6 +18,7 @@ from http import HTTPStatus
 from eventlet.event import Event
 from hromada_common.auth import AUTH_CONTEXT_KEY, TooManyRequests, Unauthenticated, verifier_from_config
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from hromada_common.messaging.commands import REQUEST_KEY_CONTEXT_KEY
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -264,7 +265,11 @@ class ProblemWebServer(WebServer):
         return ProblemWsgiApp(self)
 
     def context_data_from_headers(self, request):
-        context = {REQUEST_ID_CONTEXT_KEY: request_id_of(request)}
+        # The request key is the gateway's own, fresh per HTTP request (the client's
+        # X-Request-Id may repeat): each service's state-changing RPCs apply it at most once,
+        # however often the broker delivers them (messaging.commands).
+        context = {REQUEST_ID_CONTEXT_KEY: request_id_of(request),
+                   REQUEST_KEY_CONTEXT_KEY: f"gateway:{uuid.uuid4().hex}"}
         token = bearer_token(request)
         if token:
             # Passed on to every RPC call: each service verifies it again itself.

@@ -95,3 +95,56 @@ def test_routing_killed_mid_stream_assigns_every_appeal_exactly_once(fault_platf
     assert assignments == APPEALS and unpublished == 0
     intake_db.dispose()
     routing_db.dispose()
+
+
+def test_intake_killed_mid_stream_without_keys_files_each_request_at_most_once(fault_platform):
+    """No Idempotency-Key: the gateway's per-request key makes a redelivered RPC (intake died
+    between its commit and its reply) find the appeal it filed instead of filing another."""
+    import requests
+
+    from deploy.demo import sign_in
+
+    base = fault_platform.url + "/api/v1"
+    token = sign_in(fault_platform.url, "resident@demo.hromada")
+    answers: dict[str, tuple[int, str | None]] = {}  # title -> (status, appeal id)
+
+    def file_appeals(worker: int, count: int):
+        session = requests.Session()
+        for i in range(count):
+            title = f"Яма на дорозі, запит {worker}-{i}"
+            try:
+                response = session.post(base + "/appeals", json=appeal_payload(title=title),
+                                        headers=bearer(token), timeout=30)
+            except requests.RequestException:
+                answers[title] = (0, None)
+                continue
+            answers[title] = (response.status_code,
+                              response.json().get("id") if response.status_code == 201 else None)
+
+    workers = [threading.Thread(target=file_appeals, args=(w, APPEALS // 5)) for w in range(5)]
+    for worker in workers:
+        worker.start()
+    for share in (5, 3, 2):  # three kills, spread over the stream
+        while len(answers) < APPEALS // share:
+            time.sleep(0.02)
+        fault_platform.kill("intake", signal.SIGKILL)
+        time.sleep(0.5)
+        fault_platform.start_process("intake")
+    for worker in workers:
+        worker.join(timeout=180)
+    assert len(answers) == APPEALS
+
+    intake_db = create_engine(fault_platform.database_urls["intake"])
+    with intake_db.connect() as connection:
+        filed = connection.execute(text(
+            "SELECT title, array_agg(id::text) FROM appeals WHERE title LIKE 'Яма на дорозі, запит %' "
+            "GROUP BY title")).all()
+    intake_db.dispose()
+    filed = {title: ids for title, ids in filed}
+    assert all(len(ids) == 1 for ids in filed.values()), \
+        {title: ids for title, ids in filed.items() if len(ids) > 1}
+    accepted = {title: appeal_id for title, (status, appeal_id) in answers.items() if status == 201}
+    assert accepted, answers
+    for title, appeal_id in accepted.items():
+        assert filed.get(title) == [appeal_id]
+    assert set(filed) <= set(answers)

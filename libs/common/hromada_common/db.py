@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -94,7 +95,8 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int | None = None) 
 
 
 def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
-    """Add the transactional outbox and the processed-events inbox to a service's metadata."""
+    """Add the transactional outbox, the processed-events inbox and the processed-requests
+    ledger (``metadata.tables["processed_requests"]``) to a service's metadata."""
     outbox = Table(
         "outbox",
         metadata,
@@ -118,6 +120,15 @@ def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("consumer", String(120), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    # Requests a state-changing RPC applied, with their replies (messaging.commands).
+    Table(
+        "processed_requests",
+        metadata,
+        Column("request_key", String(200), primary_key=True),
+        Column("replied", Boolean, nullable=False),
+        Column("reply", JSON, nullable=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, index=True),
     )
     return outbox, inbox
 

@@ -87,3 +87,27 @@ def drop_messaging_tables() -> None:
                   postgresql_where=sa.text("published_at IS NULL"),
                   sqlite_where=sa.text("published_at IS NULL"))
     op.drop_table("outbox")
+
+
+def create_request_ledger() -> None:
+    """The processed-requests ledger of state-changing RPCs (``messaging.commands``)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "processed_requests",
+        sa.Column("request_key", sa.String(length=200), nullable=False),
+        sa.Column("replied", sa.Boolean(), nullable=False),
+        sa.Column("reply", sa.JSON(), nullable=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("request_key", name=op.f("pk_processed_requests")),
+    )
+    op.create_index(op.f("ix_processed_requests_processed_at"), "processed_requests",
+                    ["processed_at"], unique=False)
+
+
+def drop_request_ledger() -> None:
+    from alembic import op
+
+    op.drop_index(op.f("ix_processed_requests_processed_at"), table_name="processed_requests")
+    op.drop_table("processed_requests")

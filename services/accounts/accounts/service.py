@@ -17,6 +17,7 @@ from hromada_common import events as ev
 from hromada_common.auth import issuer_from_config
 from hromada_common.caller import CallerProvider
 from hromada_common.mail import mailer_from_config
+from hromada_common.messaging.commands import command
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
 
 from .adapters.hashing import Argon2Hasher
@@ -93,48 +94,48 @@ class AccountsService:
 
     # ------------------------------------------------------------------ registration
 
-    @rpc
+    @command
     def register(self, email, password, display_name, phone=None):
         """Create a resident account and mail it a verification code.
         Raises InvalidInput (per field) or Conflict (email taken)."""
         return handlers.register(self.uow(), self.security, email, password, display_name, phone)
 
-    @rpc
+    @command
     def verify_email(self, email, code):
         """Verify the email with the mailed code → ``{"verified": true}``. InvalidInput on
         a wrong, expired or exhausted code."""
         return handlers.verify_email(self.uow(), email, code)
 
-    @rpc
+    @command
     def resend_verification(self, email):
         """Mail a new verification code (at most once a minute). Always ``{}``."""
         return handlers.resend_verification(self.uow(), email)
 
     # ------------------------------------------------------------------------ tokens
 
-    @rpc
+    @rpc  # not a command: its reply is a secret, never stored (docs/api.md)
     def issue_tokens(self, email, password):
         """Sign in → ``{access_token, refresh_token, token_type, expires_in}``.
         Unauthenticated on bad credentials, TooManyRequests while the address is locked."""
         return handlers.issue_tokens(self.uow(), self.security, email, password)
 
-    @rpc
+    @rpc  # not a command: its reply is a secret, never stored (docs/api.md)
     def refresh_tokens(self, refresh_token):
         """Rotate: a new pair for a valid refresh token. Unauthenticated otherwise; a reused
         token signs its whole session out."""
         return handlers.refresh_tokens(self.uow(), self.security, refresh_token)
 
-    @rpc
+    @command
     def revoke_refresh_token(self, refresh_token):
         """Sign out (revokes the token's session). Idempotent; always ``{}``."""
         return handlers.revoke_refresh_token(self.uow(), refresh_token)
 
-    @rpc
+    @command
     def request_password_reset(self, email):
         """Mail a reset code if the account exists. Always ``{}``."""
         return handlers.request_password_reset(self.uow(), email)
 
-    @rpc
+    @command
     def reset_password(self, email, code, new_password):
         """Set a new password with the mailed code; signs out every session."""
         return handlers.reset_password(self.uow(), self.security, email, code, new_password)
@@ -160,19 +161,19 @@ class AccountsService:
 
     # ------------------------------------------------------------------------ staff
 
-    @rpc
+    @command
     def set_roles(self, account_id, roles, body=None):
         """Replace an account's roles (admin only); executors and heads need a body."""
         identity = self.caller.require().require_role("admin")
         return handlers.set_roles(self.uow(), identity, account_id, roles, body)
 
-    @rpc
+    @command
     def block_account(self, account_id, reason):
         """Block an account (dispatcher or admin); it may then only read."""
         identity = self.caller.require().require_role("dispatcher", "admin")
         return handlers.change_status(self.uow(), identity, account_id, reason, block=True)
 
-    @rpc
+    @command
     def unblock_account(self, account_id, reason):
         """Lift a block (dispatcher or admin)."""
         identity = self.caller.require().require_role("dispatcher", "admin")
@@ -180,13 +181,13 @@ class AccountsService:
 
     # --------------------------------------------------------------------- API keys
 
-    @rpc
+    @rpc  # not a command: its reply is a secret, never stored (docs/api.md)
     def create_api_key(self, name, scopes):
         """A new API key (admin only) → ``{id, name, scopes, key}``; the key is shown once."""
         identity = self.caller.require().require_role("admin")
         return handlers.create_api_key(self.uow(), identity, name, scopes)
 
-    @rpc
+    @command
     def revoke_api_key(self, key_id):
         """Revoke an API key (admin only). Idempotent."""
         identity = self.caller.require().require_role("admin")
@@ -211,7 +212,7 @@ class AccountsService:
         """Everything accounts holds about the caller (no hashes, no codes)."""
         return handlers.export_my_data(self.uow(), self.caller.require())
 
-    @rpc
+    @command
     def delete_my_account(self, password):
         """Erase the caller's personal data and sign them out everywhere."""
         return handlers.delete_my_account(self.uow(), self.security, self.caller.require(),
@@ -226,13 +227,13 @@ class AccountsService:
         (the ``next_cursor`` of the previous page)."""
         return handlers.my_notifications(self.uow(), self.caller.require(), params)
 
-    @rpc
+    @command
     def mark_notifications_read(self, payload):
         """Mark ``{"ids": [...]}`` or ``{"all": true}`` of the caller's own notifications read
         → ``{"updated": n}`` (how many were unread)."""
         return handlers.mark_notifications_read(self.uow(), self.caller.require(), payload)
 
-    @rpc
+    @command
     def set_email_notifications(self, payload):
         """``{"email_notifications": bool}``: copy the caller's notifications to their email or
         not (in-app ones always stay) → the account."""

@@ -6,6 +6,7 @@ from nameko.rpc import rpc
 
 from hromada_common import events as ev
 from hromada_common.caller import CallerProvider
+from hromada_common.messaging.commands import command
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
 from hromada_common.timers import configured_timer
 
@@ -27,14 +28,14 @@ class FeedbackService:
 
     # --- the author's answer to a resolution ------------------------------------------------
 
-    @rpc
+    @command
     def confirm(self, appeal_id, payload):
         """The author confirms the resolution with a rating 1–5 (and an optional comment):
         the only way an appeal becomes ``closed``. Raises Unauthenticated, Forbidden,
         InvalidInput, NotFound, Conflict (``extra["state"]`` when not resolved)."""
         return handlers.confirm(self.uow(), appeal_id, payload, self.caller.identity())
 
-    @rpc
+    @command
     def request_rework(self, appeal_id, payload):
         """The author sends the resolved appeal back with a reason (and a photo reference).
         Past ``REWORK_LIMIT`` it escalates to the head instead and raises Conflict with
@@ -42,7 +43,7 @@ class FeedbackService:
         return handlers.request_rework(self.uow(), appeal_id, payload, self.caller.identity(),
                                        self.settings)
 
-    @rpc
+    @command
     def archive(self, appeal_id, payload):
         """Staff (dispatcher, admin, head of the body) archive a resolution left unanswered
         for ``ARCHIVE_AFTER_DAYS``, with a reason. Never counts as done."""
@@ -56,7 +57,7 @@ class FeedbackService:
 
     # --- discussion -------------------------------------------------------------------------
 
-    @rpc
+    @command
     def add_comment(self, appeal_id, payload):
         """The author, the body's staff, dispatchers and admins comment on an appeal."""
         return handlers.add_comment(self.uow(), appeal_id, payload, self.caller.identity())
@@ -68,7 +69,7 @@ class FeedbackService:
 
     # --- feedback about the portal ----------------------------------------------------------
 
-    @rpc
+    @command
     def submit_portal_feedback(self, payload):
         """Any signed-in, active account sends a suggestion or complaint (state ``new``)."""
         return handlers.submit_portal_feedback(self.uow(), payload, self.caller.identity())
@@ -78,13 +79,13 @@ class FeedbackService:
         """Dispatchers and admins see all portal feedback; anyone else their own."""
         return handlers.list_portal_feedback(self.uow(), params or {}, self.caller.identity())
 
-    @rpc
+    @command
     def answer_portal_feedback(self, feedback_id, payload):
         """Staff answer portal feedback (``new`` → ``answered``)."""
         return handlers.answer_portal_feedback(self.uow(), feedback_id, payload,
                                                self.caller.identity())
 
-    @rpc
+    @command
     def close_portal_feedback(self, feedback_id):
         """The author or staff close answered portal feedback (``answered`` → ``closed``)."""
         return handlers.close_portal_feedback(self.uow(), feedback_id, self.caller.identity())

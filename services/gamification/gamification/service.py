@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from hromada_common import events as ev
 from hromada_common.caller import CallerProvider
+from hromada_common.messaging.commands import command
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
 from hromada_common.timers import configured_timer
 
@@ -111,7 +112,7 @@ class GamificationService:
         """Public: every badge with its name, description and threshold; levels and rules."""
         return residents.badge_catalogue()
 
-    @rpc
+    @command
     def set_public_profile(self, payload):
         """The signed-in resident is shown on boards by ``name`` (``display_name``, supplied
         by the gateway from accounts) or by ``pseudonym`` (optionally their own, 3–40
@@ -159,7 +160,7 @@ class GamificationService:
         last period ended and has not been nominated yet (exactly once across instances)."""
         return rewards.close_ended_periods(self.uow(), self.rewards_settings)
 
-    @rpc
+    @command
     def run_nominations(self, period):
         """Admins: nominate an ended period (``2026-11``, ``2026-Q4``, ``2026``) by hand;
         idempotent. → ``{"period", "kind", "created", "nominations", "ran_at", "by"}``.
@@ -178,7 +179,7 @@ class GamificationService:
         """Admins and dispatchers: one nomination. Raises Forbidden, NotFound."""
         return rewards.get_nomination(self.uow(), nomination_id, self.caller.require())
 
-    @rpc
+    @command
     def decide_nomination(self, nomination_id, payload):
         """Admins and dispatchers approve (with a certificate or a gift) or decline (with a
         reason) a pending nomination. → ``{"nomination": {...}, "reward": {...} | None}``.
@@ -197,13 +198,13 @@ class GamificationService:
         ``{"filename", "content_type": "application/pdf", "content_base64"}``."""
         return rewards.certificate(self.uow(), reward_id, self.caller.require())
 
-    @rpc
+    @command
     def create_gift(self, payload):
         """Admins and dispatchers add a gift to the catalogue: ``{"name": {"uk", "en"},
         "description"?, "stock"}`` → the gift."""
         return rewards.create_gift(self.uow(), payload, self.caller.require())
 
-    @rpc
+    @command
     def update_gift(self, gift_id, payload):
         """Admins and dispatchers restock, rename or withdraw a gift (``stock``, ``name``,
         ``description``, ``active``) → the gift."""
@@ -214,7 +215,7 @@ class GamificationService:
         """Admins and dispatchers: ``{"items": [gift], "total", "limit", "offset"}``."""
         return rewards.list_gifts(self.uow(), params or {}, self.caller.require())
 
-    @rpc
+    @command
     def mark_delivered(self, reward_id):
         """Admins and dispatchers record that a gift was handed over → the reward."""
         return rewards.mark_delivered(self.uow(), reward_id, self.caller.require())

@@ -6,6 +6,7 @@ from nameko.rpc import rpc
 
 from hromada_common import events as ev
 from hromada_common.caller import CallerProvider
+from hromada_common.messaging.commands import command
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
 
 from .adapters.orm import Base, inbox, outbox
@@ -28,7 +29,7 @@ class IntakeService:
     def bounds(self) -> CityBounds:
         return CityBounds(*(self.config.get("CITY_BOUNDS") or DEFAULT_BOUNDS))
 
-    @rpc
+    @command
     def submit_appeal(self, payload, idempotency_key=None):
         """Accept a new appeal from the signed-in caller; returns it. Raises InvalidInput,
         Conflict (reused key), Unauthenticated or Forbidden."""
@@ -50,7 +51,7 @@ class IntakeService:
         """Counts by state; only confirmed (closed) appeals count as done."""
         return handlers.statistics(self.uow())
 
-    @rpc
+    @command
     def reject_appeal(self, appeal_id, payload):
         """A moderator rejects an appeal with a reason. Raises Forbidden, NotFound, Conflict."""
         return handlers.reject_appeal(self.uow(), appeal_id, payload, self.caller.identity())

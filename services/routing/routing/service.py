@@ -7,6 +7,7 @@ from nameko.timer import timer
 
 from hromada_common import events as ev
 from hromada_common.caller import CallerProvider
+from hromada_common.messaging.commands import command
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
 
 from .adapters.orm import Base, inbox, outbox
@@ -52,13 +53,13 @@ class RoutingService:
 
     # --- the executor's workflow -------------------------------------------------------------
 
-    @rpc
+    @command
     def take_appeal(self, appeal_id):
         """An executor (or the head) of the responsible body takes the appeal into work.
         Raises NotFound, Forbidden (another body), Conflict (state in ``extra``)."""
         return workflow.take_appeal(self.uow(), appeal_id, self.caller.identity())
 
-    @rpc
+    @command
     def resolve_appeal(self, appeal_id, payload):
         """The executor reports the work done: ``{comment, photo_ref?}``. Raises
         InvalidInput, NotFound, Forbidden, Conflict."""
@@ -66,20 +67,20 @@ class RoutingService:
 
     # --- triage and deadlines ------------------------------------------------------------------
 
-    @rpc
+    @command
     def set_complexity(self, appeal_id, payload):
         """Dispatchers: ``{complexity}``; the deadline is recomputed. Raises InvalidInput,
         Forbidden, NotFound, Conflict."""
         return workflow.set_complexity(self.uow(), appeal_id, payload, self.caller.identity(),
                                        taxonomy_cache, self.settings)
 
-    @rpc
+    @command
     def extend_deadline(self, appeal_id, payload):
         """The head of the responsible body: ``{until, reason}``, later than the current
         deadline. Raises InvalidInput, Forbidden, NotFound, Conflict."""
         return workflow.extend_deadline(self.uow(), appeal_id, payload, self.caller.identity())
 
-    @rpc
+    @command
     def reassign(self, appeal_id, payload):
         """Dispatchers: ``{body, reason}``. Raises InvalidInput, Forbidden, NotFound, Conflict."""
         return workflow.reassign(self.uow(), appeal_id, payload, self.caller.identity(),
@@ -111,12 +112,12 @@ class RoutingService:
         """Every executor body (public)."""
         return workflow.list_bodies(self.uow(), taxonomy_cache)
 
-    @rpc
+    @command
     def create_category(self, payload):
         """Administrators: add a domain, category or leaf; publishes the new taxonomy."""
         return taxonomy_admin.create_category(self.uow(), payload, self.caller.identity())
 
-    @rpc
+    @command
     def update_category(self, code, payload):
         """Administrators: rename, move, change body/deadlines/fields, (de)activate. There is
         no delete: appeals keep their category codes."""

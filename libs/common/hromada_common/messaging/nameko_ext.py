@@ -24,6 +24,8 @@ from sqlalchemy.orm import sessionmaker
 
 from ..db import database_url, make_engine
 from ..events import InvalidEvent
+from .commands import (LEDGER_TABLE, REQUEST_KEY_CONTEXT_KEY, Command, RequestLedger,
+                       purge_requests)
 from .relay import ConfirmingPublisher, OutboxRelay
 from .topology import SUBSCRIPTIONS, Subscription, retry_delays_from_config
 
@@ -78,6 +80,9 @@ class UnitOfWorkProvider(DependencyProvider):
             batch_size=int(config.get("OUTBOX_BATCH_SIZE", 500)),
             retention=timedelta(hours=float(config.get("OUTBOX_RETENTION_HOURS", 24))),
         )
+        self.ledger = self.metadata.tables.get(LEDGER_TABLE) if self.metadata is not None else None
+        self.ledger_retention = timedelta(
+            hours=float(config.get("REQUEST_LEDGER_RETENTION_HOURS", 1)))
         self._wakeup = threading.Event()
         self._running = False
 
@@ -129,18 +134,42 @@ class UnitOfWorkProvider(DependencyProvider):
                 last_purge = time.monotonic()
                 try:
                     self.relay.purge_published()
+                    if self.ledger is not None:
+                        purge_requests(self.engine, self.ledger, self.ledger_retention)
                 except Exception:  # noqa: BLE001
-                    log.exception("purging published outbox rows failed")
+                    log.exception("purging published outbox rows or old requests failed")
 
     def get_dependency(self, worker_ctx):
         actor = worker_ctx.context_data.get(ACTOR_CONTEXT_KEY) or "system"
+        ledger = None
+        request_key = worker_ctx.context_data.get(REQUEST_KEY_CONTEXT_KEY)
+        if (request_key and self.ledger is not None
+                and isinstance(worker_ctx.entrypoint, Command)):
+            ledger = RequestLedger(self.engine, self.ledger,
+                                   f"{request_key}:{worker_ctx.entrypoint.method_name}")
+        return UnitOfWorkFactory(self, actor, ledger)
 
-        def unit_of_work():
-            return self.uow_class(
-                self.session_factory, self.outbox, self.inbox, self.source,
-                on_commit=self.wake_relay, actor=actor,
-            )
 
+class UnitOfWorkFactory:
+    """What a worker's ``self.uow`` is: call it for a new unit of work. In a
+    :func:`~hromada_common.messaging.commands.command` worker it carries the request's ledger
+    entry: the first call answers a redelivered request from the ledger, and the first commit
+    records the request with the change."""
+
+    def __init__(self, provider: UnitOfWorkProvider, actor: str, ledger: RequestLedger | None):
+        self.provider = provider
+        self.actor = actor
+        self.ledger = ledger
+
+    def __call__(self):
+        if self.ledger is not None:
+            self.ledger.check()
+        provider = self.provider
+        unit_of_work = provider.uow_class(
+            provider.session_factory, provider.outbox, provider.inbox, provider.source,
+            on_commit=provider.wake_relay, actor=self.actor,
+        )
+        unit_of_work.request = self.ledger
         return unit_of_work
 
 

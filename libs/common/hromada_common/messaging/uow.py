@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.schema import Table
 
 from ..events import make_event, make_events
+from .commands import AlreadyApplied, is_duplicate_request
 
 
 class SqlAlchemyUnitOfWork:
@@ -37,6 +39,9 @@ class SqlAlchemyUnitOfWork:
         self._on_commit = on_commit
         self.session: Session | None = None
         self._pending_events: list[dict] = []
+        # The request ledger entry of a state-changing RPC (messaging.commands), if any:
+        # recorded in the transaction of the first commit.
+        self.request = None
 
     def __enter__(self):
         self.session = self._session_factory()
@@ -91,6 +96,8 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         now = datetime.now(timezone.utc)
+        if self.request is not None:
+            self.request.record(self.session)
         if self._pending_events:
             self.session.execute(
                 insert(self._outbox),
@@ -104,7 +111,15 @@ class SqlAlchemyUnitOfWork:
                     for envelope in self._pending_events
                 ],
             )
-        self.session.commit()
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            if self.request is not None and is_duplicate_request(exc):
+                raise AlreadyApplied(
+                    "This request was applied by another delivery of it.") from exc
+            raise
+        if self.request is not None:
+            self.request.committed()
         had_events = bool(self._pending_events)
         self._pending_events = []
         if had_events and self._on_commit:

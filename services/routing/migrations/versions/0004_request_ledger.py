@@ -1,0 +1,24 @@
+"""processed-requests ledger: state-changing RPCs apply each request once
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-07 02:30:00.000000
+
+"""
+from typing import Sequence, Union
+
+from hromada_common.migrations import create_request_ledger, drop_request_ledger
+
+# revision identifiers, used by Alembic.
+revision: str = '0004'
+down_revision: Union[str, Sequence[str], None] = '0003'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    create_request_ledger()
+
+
+def downgrade() -> None:
+    drop_request_ledger()
