@@ -13,14 +13,35 @@ from __future__ import annotations
 
 import eventlet
 from nameko.exceptions import RpcTimeout
-from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
+from nameko.rpc import MethodProxy, ReplyListener, RpcProxy, ServiceProxy
 
 RPC_TIMEOUT_CONFIG_KEY = "rpc_timeout"
+REPLY_QUEUE_EXPIRES_MS = 60_000
+
+
+class ExpiringReplyListener(ReplyListener):
+    """nameko's reply listener, whose queue forgets what nobody waits for.
+
+    nameko's reply queue outlives a killed gateway by 5 minutes, holding the replies sent to it.
+    Here a reply expires after ``rpc_timeout`` (nobody waits longer for it), and the queue of
+    a gateway that is gone is deleted a minute after its consumer left (a gateway that only
+    lost its connection declares it again when it reconnects).
+    """
+
+    def setup(self):
+        super().setup()
+        arguments = dict(self.queue.queue_arguments or {}, **{"x-expires": REPLY_QUEUE_EXPIRES_MS})
+        timeout = float(self.container.config.get(RPC_TIMEOUT_CONFIG_KEY) or 0)
+        if timeout:
+            arguments["x-message-ttl"] = int(timeout * 1000)
+        self.queue.queue_arguments = arguments
 
 
 class TimeoutRpcProxy(RpcProxy):
     """``RpcProxy`` whose calls raise ``RpcTimeout`` after the configured ``rpc_timeout``
     (seconds; 0 or absent waits forever, as nameko does)."""
+
+    rpc_reply_listener = ExpiringReplyListener()
 
     def get_dependency(self, worker_ctx):
         timeout = float(self.container.config.get(RPC_TIMEOUT_CONFIG_KEY) or 0) or None

@@ -120,3 +120,42 @@ def test_a_request_the_gateway_gave_up_on_never_runs_later(start_gateway, contai
     fresh_id = str(uuid.uuid4())
     assert api.get(f"/api/v1/appeals/{fresh_id}").status_code == 200
     assert calls_while_away == [fresh_id]
+
+
+class SlowIntake:
+    name = "intake"
+
+    @rpc
+    def get_appeal(self, appeal_id):
+        eventlet.sleep(2)  # longer than the gateway's rpc_timeout (1 s in tests)
+        return appeal_from(appeal_request(), id=appeal_id)
+
+
+def test_a_killed_gateways_reply_queue_does_not_keep_late_replies(start_gateway, container_factory,
+                                                                  config):
+    from nameko.testing.utils import get_extension
+
+    from gateway.rpc import ExpiringReplyListener
+    from hromada_common.testing.helpers import queue_depth, wait_until
+
+    import requests
+
+    from gateway.service import GatewayService
+
+    container_factory(SlowIntake, config).start()
+    gateway = container_factory(GatewayService, config)
+    gateway.start()
+    api = requests.Session()
+    reply_queue = get_extension(gateway, ExpiringReplyListener).queue
+    assert reply_queue.queue_arguments["x-expires"] == 60_000
+
+    response = api.get(f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/appeals/{uuid.uuid4()}",
+                       timeout=10)
+    assert_problem(response, 503, "unavailable")
+    gateway.kill()  # intake's reply arrives in a queue nobody consumes any more
+
+    wait_until(lambda: queue_depth(config["AMQP_URI"], reply_queue.name) == 1, timeout=10,
+               message="intake's late reply in the dead gateway's reply queue")
+    # the reply expires after rpc_timeout instead of sitting there for minutes
+    wait_until(lambda: queue_depth(config["AMQP_URI"], reply_queue.name) == 0, timeout=5,
+               message="the late reply to expire")
