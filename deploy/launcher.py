@@ -292,7 +292,8 @@ def up(args) -> int:
 
             print(seed_demo_city(platform.url))
             print("demo accounts (password demo-password): " + ", ".join(DEMO_ACCOUNTS))
-        print(f"\nHromada is running at {platform.url}  (API: {platform.url}/api/v1, "
+        print(f"\nHromada is running at {platform.url}  (portal: {platform.url}/, "
+              f"API: {platform.url}/api/v1, "
               f"OpenAPI: {platform.url}/api/v1/openapi.json)")
         print(f"mail sent by the platform lands in {platform.mail_dir}")
         print("processes: " + ", ".join(f"{name} {process.pid}"

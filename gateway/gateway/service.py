@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from gateway.http import http, json_response, problem_response, read_json_object
 from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
+from gateway.web.pages import WebPages
 from gateway.schemas import (
     BodyLeaderboardQuery,
     BodyRatingQuery,
@@ -71,8 +72,9 @@ browsers keep them that long too."""
 READY_TIMEOUT_CONFIG_KEY = "ready_timeout"
 
 
-class GatewayService:
-    """HTTP in, RPC out; no business rules live here."""
+class GatewayService(WebPages):
+    """HTTP in, RPC out; no business rules live here. The portal's pages come from
+    :class:`~gateway.web.pages.WebPages` (the web edge, its own package)."""
 
     name = "gateway"
 

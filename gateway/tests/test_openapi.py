@@ -18,15 +18,17 @@ def test_openapi_document_is_valid_openapi_3_1_with_every_endpoint(gateway):
 
 
 def served_routes() -> set[tuple[str, str]]:
-    """Every (path, method) the gateway's entrypoints answer, in OpenAPI path syntax."""
+    """Every (path, method) the gateway's API entrypoints answer, in OpenAPI path syntax (the
+    portal's pages are HTML for people, not API: docs/web.md lists them)."""
     import re
 
     from nameko.containers import get_container_cls
     from gateway.service import GatewayService
+    from gateway.web.pages import PageEntrypoint
 
     container = get_container_cls({})(GatewayService, {"AMQP_URI": "amqp://unused"})
     return {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", entrypoint.url), entrypoint.method.lower())
-            for entrypoint in container.entrypoints}
+            for entrypoint in container.entrypoints if not isinstance(entrypoint, PageEntrypoint)}
 
 
 def test_openapi_document_describes_appeals_and_problems(gateway):

@@ -1,0 +1,180 @@
+"""The portal's page routes, mixed into the gateway's nameko service (:class:`WebPages`).
+
+Each page makes the same RPC calls its REST counterpart makes, and renders HTML instead of
+JSON. Errors become an HTML page in the reader's language (:class:`PageEntrypoint`), never a
+problem+json document and never a 500 for bad input.
+"""
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from hromada_common.errors import InvalidInput
+from hromada_common.lifecycle import ALLOWED_TRANSITIONS, AppealState, DONE_STATES
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Response
+
+from gateway.http import HttpEntrypoint
+from gateway.schemas import AppealListQuery, load_query
+
+from .assets import IMMUTABLE
+from .i18n import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, negotiate
+from .render import assets, gettext, render_page
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is shown."""
+    return message
+
+
+STATE_LABELS = {
+    AppealState.SUBMITTED: N_("Submitted"),
+    AppealState.REJECTED: N_("Rejected"),
+    AppealState.DUPLICATE: N_("Duplicate"),
+    AppealState.ASSIGNED: N_("Assigned"),
+    AppealState.IN_PROGRESS: N_("In progress"),
+    AppealState.RESOLVED: N_("Resolved, awaiting confirmation"),
+    AppealState.REWORK: N_("Sent back for rework"),
+    AppealState.CLOSED: N_("Confirmed by the resident"),
+    AppealState.ARCHIVED: N_("Archived without confirmation"),
+}
+STATE_MEANINGS = {
+    AppealState.SUBMITTED: N_("The appeal was filed and waits for a moderator or for routing "
+                              "to the responsible body."),
+    AppealState.REJECTED: N_("A moderator rejected it, with the reason shown on its page."),
+    AppealState.DUPLICATE: N_("The same problem was already reported; follow the original "
+                              "appeal."),
+    AppealState.ASSIGNED: N_("The responsible body has it, with a deadline set by its category "
+                             "and complexity."),
+    AppealState.IN_PROGRESS: N_("An executor took it into work."),
+    AppealState.RESOLVED: N_("The executor reported the work done; the resident who filed it "
+                             "confirms and rates it, or sends it back."),
+    AppealState.REWORK: N_("The resident sent it back: the work was not done well enough."),
+    AppealState.CLOSED: N_("The resident confirmed the work. Only this state counts as done."),
+    AppealState.ARCHIVED: N_("Nobody confirmed the reported work in time; it is closed but "
+                             "never counted as done."),
+}
+ERROR_TITLES = {
+    400: N_("This request cannot be understood"),
+    401: N_("Please sign in"),
+    403: N_("This is not open to you"),
+    404: N_("Nothing here"),
+    409: N_("This cannot be done now"),
+    429: N_("Too many requests; try again in a minute"),
+    503: N_("The service is busy or restarting; try again in a moment"),
+}
+UNKNOWN_ERROR = N_("Something went wrong on our side")
+CATEGORY_CACHE_SECONDS = 60.0
+
+
+class PageEntrypoint(HttpEntrypoint):
+    """An HTTP entrypoint whose failures are HTML pages in the reader's language."""
+
+    def response_from_exception(self, exc, request=None):
+        problem = super().response_from_exception(exc, request)
+        if request is None:
+            return problem
+        status = problem.status_code if problem.status_code < 500 or problem.status_code == 503 \
+            else 500
+        locale = negotiate(request)
+        _ = gettext(locale)
+        title = _(ERROR_TITLES.get(status, UNKNOWN_ERROR))
+        response = render_page("error.html", locale, request, status=status, title=title,
+                               status_code=status)
+        for header in ("Retry-After", "RateLimit-Policy", "RateLimit"):
+            if header in problem.headers:
+                response.headers[header] = problem.headers[header]
+        return response
+
+
+page = PageEntrypoint.decorator
+
+
+class WebPages:
+    """Page routes of the portal. The service class that mixes this in provides
+    ``intake_rpc`` and ``routing_rpc``."""
+
+    _categories: tuple[float, dict] = (0.0, {})
+
+    def _category_names(self) -> dict:
+        """Category code → {"uk": …, "en": …}, kept for a minute (the taxonomy changes rarely)."""
+        fetched_at, names = WebPages._categories
+        if time.monotonic() - fetched_at > CATEGORY_CACHE_SECONDS:
+            names = {c["code"]: c["name"] for c in self.routing_rpc.list_categories(False)}
+            WebPages._categories = (time.monotonic(), names)
+        return names
+
+    def _page(self, request, template, status=200, **context):
+        locale = negotiate(request)
+        names = self._category_names()
+        context.setdefault("category_name",
+                           lambda code: (names.get(code) or {}).get(locale) or code)
+        return render_page(template, locale, request, status=status, states=STATE_LABELS,
+                           **context)
+
+    @page("GET", "/")
+    def home_page(self, request):
+        """What the platform is, how to file, and the city's figures at a glance."""
+        statistics = self.intake_rpc.statistics()
+        recent = self.intake_rpc.list_appeals({"limit": 6})["items"]
+        return self._page(request, "home.html", statistics=statistics, recent=recent)
+
+    @page("GET", "/appeals")
+    def appeals_page(self, request):
+        """The public list of appeals with filters and paging (no personal data)."""
+        errors = {}
+        try:
+            query = load_query(AppealListQuery(), request.args)
+        except InvalidInput as exc:
+            errors = dict(getattr(exc, "fields", None) or {"query": ["invalid"]})
+            query = {"limit": 20}
+        query.pop("mine", None)
+        query["limit"] = min(query.get("limit") or 20, 50)
+        filters = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in query.items()}
+        listing = self.intake_rpc.list_appeals(filters)
+        next_url = None
+        if listing.get("next_cursor"):
+            args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+            next_url = f"/appeals?{urlencode(args + [('cursor', listing['next_cursor'])])}"
+        categories = sorted(self._category_names())
+        return self._page(request, "appeals.html", appeals=listing["items"], next_url=next_url,
+                          errors=errors, query=request.args, categories=categories,
+                          status=400 if errors else 200)
+
+    @page("GET", "/appeals/<string:appeal_id>")
+    def appeal_page(self, request, appeal_id):
+        """One appeal's public page: its state, deadline and timeline in words."""
+        appeal = self.intake_rpc.get_appeal(appeal_id)
+        appeal.pop("author_id", None)  # public page: nobody's identity, even when allowed
+        return self._page(request, "appeal.html", appeal=appeal,
+                          done=appeal["state"] in DONE_STATES)
+
+    @page("GET", "/help")
+    def help_page(self, request):
+        """How an appeal moves, rendered from the one lifecycle definition."""
+        lifecycle = [(state, STATE_MEANINGS[state], sorted(ALLOWED_TRANSITIONS[state]))
+                     for state in AppealState]
+        return self._page(request, "help.html", lifecycle=lifecycle)
+
+    @page("GET", "/lang/<string:locale>")
+    def choose_language(self, request, locale):
+        """The language switch: a plain link, so it works without JavaScript."""
+        target = request.args.get("next") or "/"
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = "/"  # only paths on this site: never an open redirect
+        response = redirect(target, code=303)
+        chosen = locale if locale in LOCALES else DEFAULT_LOCALE
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=request.scheme == "https")
+        return response
+
+    @page("GET", "/static/<path:name>")
+    def static_asset(self, request, name):
+        asset = assets().get(name)
+        if asset is None:
+            return Response("not found", status=404, mimetype="text/plain")
+        if request.headers.get("If-None-Match") == asset.etag:
+            return Response(status=304, headers={"ETag": asset.etag, "Cache-Control": IMMUTABLE})
+        return Response(asset.content, mimetype=asset.mimetype,
+                        headers={"ETag": asset.etag, "Cache-Control": IMMUTABLE,
+                                 "X-Content-Type-Options": "nosniff"})
