@@ -6,6 +6,12 @@ nameko's own ``event_handler`` acks a message even when the handler raises (or, 
 re-publishes a failed message to a delay queue (with publisher confirms) and acks the
 original only after that; after the last delay it goes to the subscription's dead-letter
 queue with the error attached, and the failure is logged and counted.
+
+A message kombu cannot decode (a body that is not JSON, a content type other than JSON) never
+reaches a handler: kombu's default would log it and ack it, losing it without a trace.
+:class:`HromadaQueueConsumer` hands it to the entrypoint that consumes its queue instead, and
+:class:`DomainEventHandler` parks it, byte for byte, in the subscription's dead-letter queue
+with the reason in ``x-hromada-error``.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from datetime import timedelta
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 from sqlalchemy.orm import sessionmaker
 
 from ..db import database_url, make_engine
@@ -30,7 +36,13 @@ from .topology import SUBSCRIPTIONS, Subscription, retry_delays_from_config
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-hromada-attempt"
+ERROR_HEADER = "x-hromada-error"
+TRACEBACK_HEADER = "x-hromada-traceback"
 ACTOR_CONTEXT_KEY = "hromada.actor"
+
+CARRIED_PROPERTIES = ("message_id", "type", "correlation_id", "timestamp")
+"""Message properties a parked or retried message keeps, so operators see its event id and
+type (``deploy.ops dead-letters show``) even when its body cannot be read."""
 
 dead_lettered = Counter()
 """Dead-lettered messages per queue in this process (also logged, and visible in the DLQs)."""
@@ -144,14 +156,37 @@ class UnitOfWorkProvider(DependencyProvider):
         return unit_of_work
 
 
+class HromadaQueueConsumer(QueueConsumer):
+    """nameko's queue consumer (one AMQP connection per container, shared by its consuming
+    entrypoints), with one change: a message kombu cannot decode goes to the entrypoint that
+    consumes its queue, if that entrypoint has a ``handle_undecodable(message, exc)`` method,
+    instead of kombu's default (log it and ack it: the message is gone).
+
+    ``handle_undecodable`` runs on the consumer's own thread and must not raise: an exception
+    there would end the consumer, and nameko would stop the service.
+    """
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            handler = getattr(provider, "handle_undecodable", None)
+            if handler is not None:
+                # kombu reads the attribute on every message: set it per queue.
+                consumer.on_decode_error = handler
+        return consumers
+
+
 class DomainEventHandler(Consumer):
     """Consume one event type from the service's durable subscription queue.
 
     The decorated method receives the CloudEvents envelope (a dict). Raise to have the event
     retried after each of ``EVENT_RETRY_DELAYS`` seconds, then dead-lettered; raise
     :class:`~hromada_common.events.InvalidEvent` to dead-letter it at once (retrying a
-    message that breaks its contract cannot help).
+    message that breaks its contract cannot help). A message that cannot even be decoded is
+    dead-lettered at once too, before any worker sees it (:meth:`handle_undecodable`).
     """
+
+    queue_consumer = HromadaQueueConsumer()
 
     def __init__(self, event_type: str, **kwargs):
         self.event_type = event_type
@@ -188,13 +223,65 @@ class DomainEventHandler(Consumer):
             self.queue_consumer.ack_message(message)
         return result, exc_info
 
+    def handle_undecodable(self, message, exc):
+        """Park a message kombu could not decode in the dead-letter queue as it arrived (body,
+        content type and encoding unchanged), with the reason, then ack it. If it cannot be
+        parked, give it back to the broker: it is never dropped. Never raises (this runs on
+        the queue consumer's thread)."""
+        try:
+            headers = dict(message.headers or {})
+            try:
+                attempt = int(headers.get(ATTEMPT_HEADER, 0))
+            except (TypeError, ValueError):
+                attempt = 0
+            content_type = message.content_type or ""
+            content_encoding = message.content_encoding or ""
+            reason = (f"UndecodableMessage: content type {content_type or 'none'!r}, "
+                      f"encoding {content_encoding or 'none'!r}: {type(exc).__name__}: {exc}")
+            headers[ATTEMPT_HEADER] = attempt + 1
+            headers[ERROR_HEADER] = reason[:1000]
+            target = self.subscription.dead_letter_queue()
+            dead_lettered[self.subscription.queue_name] += 1
+            log.error(
+                "dead-lettered an undecodable message from %s to %s (message id %s): %s "
+                "(dead-lettered in this process: %d)",
+                self.subscription.queue_name, target.name,
+                getattr(message, "properties", {}).get("message_id"), reason,
+                dead_lettered[self.subscription.queue_name],
+            )
+            body = message.body
+            self.republisher.publish(
+                body if isinstance(body, (bytes, str)) else bytes(body),
+                exchange="",
+                routing_key=target.name,
+                headers=headers,
+                declare=[target],
+                # A content type given: kombu publishes the body as it is, not serialised.
+                content_type=content_type or "application/octet-stream",
+                content_encoding=content_encoding or "binary",
+                **carried_properties(message),
+            )
+        except Exception:  # noqa: BLE001
+            log.exception("could not dead-letter an undecodable message from %s; requeueing it",
+                          self.subscription.queue_name)
+            self._settle(self.queue_consumer.requeue_message, message)
+        else:
+            self._settle(self.queue_consumer.ack_message, message)
+
+    @staticmethod
+    def _settle(action, message):
+        try:
+            action(message)
+        except Exception:  # noqa: BLE001 - see handle_undecodable
+            log.exception("could not settle an undecodable message")
+
     def _retry_or_dead_letter(self, message, exc_info):
         exc_type, exc, tb = exc_info
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
         delays = self.subscription.retry_delays
         headers = {k: v for k, v in (message.headers or {}).items()}
         headers[ATTEMPT_HEADER] = attempt + 1
-        headers["x-hromada-error"] = f"{exc_type.__name__}: {exc}"[:1000]
+        headers[ERROR_HEADER] = f"{exc_type.__name__}: {exc}"[:1000]
         body = message.payload
         if attempt < len(delays) and not isinstance(exc, InvalidEvent):
             delay = delays[attempt]
@@ -205,7 +292,7 @@ class DomainEventHandler(Consumer):
             )
         else:
             target = self.subscription.dead_letter_queue()
-            headers["x-hromada-traceback"] = "".join(
+            headers[TRACEBACK_HEADER] = "".join(
                 traceback.format_exception(exc_type, exc, tb)
             )[-4000:]
             dead_lettered[self.subscription.queue_name] += 1
@@ -222,7 +309,14 @@ class DomainEventHandler(Consumer):
             routing_key=target.name,
             headers=headers,
             declare=[target],
+            **carried_properties(message),
         )
+
+
+def carried_properties(message) -> dict:
+    properties = getattr(message, "properties", None) or {}
+    return {name: properties[name] for name in CARRIED_PROPERTIES
+            if properties.get(name) is not None}
 
 
 event_handler = DomainEventHandler.decorator
