@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import eventlet
 from nameko.exceptions import RpcTimeout
-from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
+from nameko.rpc import MethodProxy, ServiceProxy
+
+from hromada_common.messaging.rpc import HromadaRpcProxy
 
 RPC_TIMEOUT_CONFIG_KEY = "rpc_timeout"
 
 
-class TimeoutRpcProxy(RpcProxy):
+class TimeoutRpcProxy(HromadaRpcProxy):
     """``RpcProxy`` whose calls raise ``RpcTimeout`` after the configured ``rpc_timeout``
-    (seconds; 0 or absent waits forever, as nameko does)."""
+    (seconds; 0 or absent waits forever, as nameko does). Its replies arrive through
+    hromada_common's reply listener, which rides out a broker restart."""
 
     def get_dependency(self, worker_ctx):
         timeout = float(self.container.config.get(RPC_TIMEOUT_CONFIG_KEY) or 0) or None

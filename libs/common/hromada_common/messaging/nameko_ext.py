@@ -12,6 +12,13 @@ reaches a handler: kombu's default would log it and ack it, losing it without a 
 :class:`HromadaQueueConsumer` hands it to the entrypoint that consumes its queue instead, and
 :class:`DomainEventHandler` parks it, byte for byte, in the subscription's dead-letter queue
 with the reason in ``x-hromada-error``.
+
+A broker restart takes nothing down. nameko kills the whole container when anything escapes
+a worker's result handling, and acking, requeueing or replying on a connection the broker
+just closed raises. :class:`HromadaQueueConsumer` treats a lost connection while settling a
+message as what it is, a message the broker will deliver again once the consumer has
+reconnected (consumers deduplicate by event id; RPC submissions by idempotency key), and
+reconnects within seconds (``RECONNECT_INTERVAL_MAX``), not kombu's default of up to 30 s.
 """
 from __future__ import annotations
 
@@ -20,7 +27,11 @@ import threading
 import time
 import traceback
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
+
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError
 
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
@@ -30,7 +41,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..db import database_url, make_engine
 from ..events import InvalidEvent
-from .relay import ConfirmingPublisher, OutboxRelay
+from .relay import ConfirmingPublisher, OutboxRelay, retry_delay
 from .topology import SUBSCRIPTIONS, Subscription, retry_delays_from_config
 
 log = logging.getLogger(__name__)
@@ -39,6 +50,18 @@ ATTEMPT_HEADER = "x-hromada-attempt"
 ERROR_HEADER = "x-hromada-error"
 TRACEBACK_HEADER = "x-hromada-traceback"
 ACTOR_CONTEXT_KEY = "hromada.actor"
+
+BROKER_CONNECTION_ERRORS = (OSError, AmqpConnectionError, OperationalError)
+"""What a call on a connection the broker has closed (or cannot be reached on) raises: socket
+errors (reset, broken pipe, refused), py-amqp's connection errors (e.g. the broker's
+``CONNECTION_FORCED`` on shutdown, "connection already closed") and kombu's
+``OperationalError`` (a publish whose retries ran out)."""
+
+RECONNECT_INTERVAL_START = 1.0
+RECONNECT_INTERVAL_STEP = 1.0
+RECONNECT_INTERVAL_MAX = 5.0
+"""Seconds between the consumer's reconnection attempts: 1, 2, 3, 4, 5, 5, … (kombu's
+defaults grow to 30 s, which could keep a service deaf long after the broker is back)."""
 
 CARRIED_PROPERTIES = ("message_id", "type", "correlation_id", "timestamp")
 """Message properties a parked or retried message keeps, so operators see its event id and
@@ -132,7 +155,7 @@ class UnitOfWorkProvider(DependencyProvider):
             except Exception:  # noqa: BLE001 - the relay must outlive broker or DB outages
                 failures += 1
                 log.exception("outbox relay of %s failed (attempt %d)", self.service_name, failures)
-                self._wakeup.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                self._wakeup.wait(retry_delay(failures))
                 continue
             if published >= self.relay.batch_size:
                 continue  # a full batch: more are waiting
@@ -175,6 +198,37 @@ class HromadaQueueConsumer(QueueConsumer):
                 consumer.on_decode_error = handler
         return consumers
 
+    def ack_message(self, message):
+        self._settle(super().ack_message, "ack", message)
+
+    def requeue_message(self, message):
+        self._settle(super().requeue_message, "requeue", message)
+
+    @staticmethod
+    def _settle(action, verb: str, message) -> None:
+        try:
+            action(message)
+        except BROKER_CONNECTION_ERRORS as exc:
+            # The broker has taken the message back with the connection: it delivers it
+            # again once we have reconnected. Raising here would kill the container.
+            log.warning(
+                "could not %s message %s from %s: the broker connection is gone (%s: %s); "
+                "the broker redelivers it after the reconnection",
+                verb, (getattr(message, "properties", None) or {}).get("message_id") or "?",
+                (getattr(message, "delivery_info", None) or {}).get("routing_key") or "?",
+                type(exc).__name__, exc,
+            )
+
+    @contextmanager
+    def establish_connection(self):
+        with self.create_connection() as conn:
+            conn.ensure_connection(
+                self.on_connection_error, self.connect_max_retries,
+                interval_start=RECONNECT_INTERVAL_START, interval_step=RECONNECT_INTERVAL_STEP,
+                interval_max=RECONNECT_INTERVAL_MAX,
+            )
+            yield conn
+
 
 class DomainEventHandler(Consumer):
     """Consume one event type from the service's durable subscription queue.
@@ -210,17 +264,27 @@ class DomainEventHandler(Consumer):
         super().setup()
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        if exc_info is None:
-            self.queue_consumer.ack_message(message)
-            return result, exc_info
+        """Ack a handled event; park a failed one (retry queue or dead letters), then ack it.
+
+        Never raises: an exception here would make nameko kill the container. On a
+        connection the broker has closed, ack and requeue cannot be sent; the broker then
+        delivers the message again after the reconnection, and the inbox drops the
+        duplicate."""
         try:
-            self._retry_or_dead_letter(message, exc_info)
-        except Exception:  # noqa: BLE001
-            # Could not park the message safely: give it back to the broker rather than lose it.
-            log.exception("could not re-publish failed %s; requeueing it", self.event_type)
-            self.queue_consumer.requeue_message(message)
-        else:
-            self.queue_consumer.ack_message(message)
+            if exc_info is None:
+                self.queue_consumer.ack_message(message)
+                return result, exc_info
+            try:
+                self._retry_or_dead_letter(message, exc_info)
+            except Exception:  # noqa: BLE001
+                # Could not park the message safely: give it back to the broker, never lose it.
+                log.exception("could not re-publish failed %s; requeueing it", self.event_type)
+                self.queue_consumer.requeue_message(message)
+            else:
+                self.queue_consumer.ack_message(message)
+        except Exception:  # noqa: BLE001 - see the docstring; the broker keeps the message
+            log.exception("could not settle a %s message; the broker will redeliver it",
+                          self.event_type)
         return result, exc_info
 
     def handle_undecodable(self, message, exc):
