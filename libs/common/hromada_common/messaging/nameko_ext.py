@@ -181,9 +181,14 @@ class UnitOfWorkProvider(DependencyProvider):
 
 class HromadaQueueConsumer(QueueConsumer):
     """nameko's queue consumer (one AMQP connection per container, shared by its consuming
-    entrypoints), with one change: a message kombu cannot decode goes to the entrypoint that
-    consumes its queue, if that entrypoint has a ``handle_undecodable(message, exc)`` method,
-    instead of kombu's default (log it and ack it: the message is gone).
+    entrypoints: event handlers, RPC methods, the RPC reply listener), with three changes:
+
+    * a message kombu cannot decode goes to the entrypoint that consumes its queue, if that
+      entrypoint has a ``handle_undecodable(message, exc)`` method, instead of kombu's default
+      (log it and ack it: the message is gone);
+    * an ack or requeue that fails because the connection is gone is logged, not raised (the
+      broker redelivers the message after the reconnection; raising would kill the container);
+    * it reconnects every 1 to ``RECONNECT_INTERVAL_MAX`` seconds, not up to kombu's 30.
 
     ``handle_undecodable`` runs on the consumer's own thread and must not raise: an exception
     there would end the consumer, and nameko would stop the service.
