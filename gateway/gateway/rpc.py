@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import eventlet
 from nameko.exceptions import RpcTimeout
-from nameko.rpc import MethodProxy, ReplyListener, RpcProxy, ServiceProxy
+from nameko.rpc import MethodProxy, ServiceProxy
+
+from hromada_common.messaging.rpc import HromadaReplyListener, HromadaRpcProxy
 
 RPC_TIMEOUT_CONFIG_KEY = "rpc_timeout"
 REPLY_QUEUE_EXPIRES_MS = 60_000
 
 
-class ExpiringReplyListener(ReplyListener):
-    """nameko's reply listener, whose queue forgets what nobody waits for.
+class ExpiringReplyListener(HromadaReplyListener):
+    """The shared reply listener (rides out a broker restart), whose queue forgets what nobody
+    waits for.
 
     nameko's reply queue outlives a killed gateway by 5 minutes, holding the replies sent to it.
     Here a reply expires after ``rpc_timeout`` (nobody waits longer for it), and the queue of
@@ -37,9 +40,10 @@ class ExpiringReplyListener(ReplyListener):
         self.queue.queue_arguments = arguments
 
 
-class TimeoutRpcProxy(RpcProxy):
+class TimeoutRpcProxy(HromadaRpcProxy):
     """``RpcProxy`` whose calls raise ``RpcTimeout`` after the configured ``rpc_timeout``
-    (seconds; 0 or absent waits forever, as nameko does)."""
+    (seconds; 0 or absent waits forever, as nameko does). Its replies arrive through
+    hromada_common's reply listener, which rides out a broker restart."""
 
     rpc_reply_listener = ExpiringReplyListener()
 

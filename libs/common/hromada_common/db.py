@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from .events import EVENT_ID_MAX_LENGTH
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -102,7 +104,7 @@ def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         metadata,
         Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                autoincrement=True),
-        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_id", String(EVENT_ID_MAX_LENGTH), nullable=False, unique=True),
         Column("event_type", String(120), nullable=False),
         Column("payload", JSON, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
@@ -118,7 +120,7 @@ def define_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
         "processed_events",
         metadata,
         Column("consumer", String(120), primary_key=True),
-        Column("event_id", String(36), primary_key=True),
+        Column("event_id", String(EVENT_ID_MAX_LENGTH), primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )
     # Requests a state-changing RPC applied, with their replies (messaging.commands).

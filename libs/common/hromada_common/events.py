@@ -434,9 +434,14 @@ class InvalidEvent(ValueError):
     """An event that does not match its contract. Retrying cannot fix it: it is dead-lettered."""
 
 
+EVENT_ID_MAX_LENGTH = 36
+"""The longest event id a consumer's inbox (and a producer's outbox) can store: a UUID's
+text. A longer id breaks the contract: retrying it would fail at the inbox every time."""
+
+
 class EnvelopeV1(StrictSchema):
     specversion = fields.String(required=True, validate=validate.Equal(SPECVERSION))
-    id = fields.String(required=True, validate=validate.Length(min=1))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=EVENT_ID_MAX_LENGTH))
     source = fields.String(required=True)
     type = fields.String(required=True, validate=validate.OneOf(list(SCHEMAS)))
     time = fields.String(required=True)

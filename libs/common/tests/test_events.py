@@ -116,6 +116,8 @@ def test_parse_event_refuses_another_type_than_expected():
 @pytest.mark.parametrize("breakage, field", [
     (lambda e: e.update(specversion="0.3"), "specversion"),
     (lambda e: e.update(id=""), "id"),
+    # longer than any inbox can store: retrying it would fail the same way every time
+    (lambda e: e.update(id="x" * (ev.EVENT_ID_MAX_LENGTH + 1)), "id"),
     (lambda e: e.pop("source"), "source"),
     (lambda e: e.update(type="hromada.appeal.unknown.v1"), "type"),
     (lambda e: e.update(unexpected="attribute"), "unexpected"),

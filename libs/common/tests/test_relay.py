@@ -204,3 +204,11 @@ def test_purge_deletes_only_published_rows_past_retention(outbox_db, own_vhost):
     with engine.connect() as connection:
         left = set(connection.execute(select(outbox.c.event_id)).scalars())
     assert left == set(recent) | set(pending)
+
+
+def test_relay_retries_back_off_to_at_most_a_few_seconds():
+    from hromada_common.messaging.relay import RETRY_DELAY_MAX, retry_delay
+
+    delays = [retry_delay(failures) for failures in range(1, 40)]
+    assert delays[:4] == [0.5, 1, 2, 4]
+    assert delays == sorted(delays) and max(delays) == RETRY_DELAY_MAX <= 5

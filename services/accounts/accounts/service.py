@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from hromada_common import events as ev
@@ -19,6 +18,7 @@ from hromada_common.caller import CallerProvider
 from hromada_common.mail import mailer_from_config
 from hromada_common.messaging.commands import command
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
+from hromada_common.messaging.rpc import rpc
 
 from .adapters.hashing import Argon2Hasher
 from .adapters.orm import Base, inbox, outbox

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from hromada_common import events as ev
 from hromada_common.caller import CallerProvider
 from hromada_common.messaging.commands import command
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider, event_handler
+from hromada_common.messaging.rpc import rpc
 
 from .adapters.orm import Base, inbox, outbox
 from .adapters.routing_data import load_settings

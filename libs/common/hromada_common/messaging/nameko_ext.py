@@ -6,6 +6,19 @@ nameko's own ``event_handler`` acks a message even when the handler raises (or, 
 re-publishes a failed message to a delay queue (with publisher confirms) and acks the
 original only after that; after the last delay it goes to the subscription's dead-letter
 queue with the error attached, and the failure is logged and counted.
+
+A message kombu cannot decode (a body that is not JSON, a content type other than JSON) never
+reaches a handler: kombu's default would log it and ack it, losing it without a trace.
+:class:`HromadaQueueConsumer` hands it to the entrypoint that consumes its queue instead, and
+:class:`DomainEventHandler` parks it, byte for byte, in the subscription's dead-letter queue
+with the reason in ``x-hromada-error``.
+
+A broker restart takes nothing down. nameko kills the whole container when anything escapes
+a worker's result handling, and acking, requeueing or replying on a connection the broker
+just closed raises. :class:`HromadaQueueConsumer` treats a lost connection while settling a
+message as what it is, a message the broker will deliver again once the consumer has
+reconnected (consumers deduplicate by event id; RPC submissions by idempotency key), and
+reconnects within seconds (``RECONNECT_INTERVAL_MAX``), not kombu's default of up to 30 s.
 """
 from __future__ import annotations
 
@@ -14,25 +27,46 @@ import threading
 import time
 import traceback
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
+
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError
 
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 from sqlalchemy.orm import sessionmaker
 
 from ..db import database_url, make_engine
 from ..events import InvalidEvent
-from .commands import (LEDGER_TABLE, REQUEST_KEY_CONTEXT_KEY, Command, RequestLedger,
-                       purge_requests)
-from .relay import ConfirmingPublisher, OutboxRelay
+from .ledger import LEDGER_TABLE, REQUEST_KEY_CONTEXT_KEY, RequestLedger, purge_requests
+from .relay import ConfirmingPublisher, OutboxRelay, retry_delay
 from .topology import SUBSCRIPTIONS, Subscription, retry_delays_from_config
 
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-hromada-attempt"
+ERROR_HEADER = "x-hromada-error"
+TRACEBACK_HEADER = "x-hromada-traceback"
 ACTOR_CONTEXT_KEY = "hromada.actor"
+
+BROKER_CONNECTION_ERRORS = (OSError, AmqpConnectionError, OperationalError)
+"""What a call on a connection the broker has closed (or cannot be reached on) raises: socket
+errors (reset, broken pipe, refused), py-amqp's connection errors (e.g. the broker's
+``CONNECTION_FORCED`` on shutdown, "connection already closed") and kombu's
+``OperationalError`` (a publish whose retries ran out)."""
+
+RECONNECT_INTERVAL_START = 1.0
+RECONNECT_INTERVAL_STEP = 1.0
+RECONNECT_INTERVAL_MAX = 5.0
+"""Seconds between the consumer's reconnection attempts: 1, 2, 3, 4, 5, 5, … (kombu's
+defaults grow to 30 s, which could keep a service deaf long after the broker is back)."""
+
+CARRIED_PROPERTIES = ("message_id", "type", "correlation_id", "timestamp")
+"""Message properties a parked or retried message keeps, so operators see its event id and
+type (``deploy.ops dead-letters show``) even when its body cannot be read."""
 
 dead_lettered = Counter()
 """Dead-lettered messages per queue in this process (also logged, and visible in the DLQs)."""
@@ -125,7 +159,7 @@ class UnitOfWorkProvider(DependencyProvider):
             except Exception:  # noqa: BLE001 - the relay must outlive broker or DB outages
                 failures += 1
                 log.exception("outbox relay of %s failed (attempt %d)", self.service_name, failures)
-                self._wakeup.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                self._wakeup.wait(retry_delay(failures))
                 continue
             if published >= self.relay.batch_size:
                 continue  # a full batch: more are waiting
@@ -144,7 +178,7 @@ class UnitOfWorkProvider(DependencyProvider):
         ledger = None
         request_key = worker_ctx.context_data.get(REQUEST_KEY_CONTEXT_KEY)
         if (request_key and self.ledger is not None
-                and isinstance(worker_ctx.entrypoint, Command)):
+                and getattr(worker_ctx.entrypoint, "records_requests", False)):
             ledger = RequestLedger(self.engine, self.ledger,
                                    f"{request_key}:{worker_ctx.entrypoint.method_name}")
         return UnitOfWorkFactory(self, actor, ledger)
@@ -173,14 +207,73 @@ class UnitOfWorkFactory:
         return unit_of_work
 
 
+class HromadaQueueConsumer(QueueConsumer):
+    """nameko's queue consumer (one AMQP connection per container, shared by its consuming
+    entrypoints: event handlers, RPC methods, the RPC reply listener), with three changes:
+
+    * a message kombu cannot decode goes to the entrypoint that consumes its queue, if that
+      entrypoint has a ``handle_undecodable(message, exc)`` method, instead of kombu's default
+      (log it and ack it: the message is gone);
+    * an ack or requeue that fails because the connection is gone is logged, not raised (the
+      broker redelivers the message after the reconnection; raising would kill the container);
+    * it reconnects every 1 to ``RECONNECT_INTERVAL_MAX`` seconds, not up to kombu's 30.
+
+    ``handle_undecodable`` runs on the consumer's own thread and must not raise: an exception
+    there would end the consumer, and nameko would stop the service.
+    """
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            handler = getattr(provider, "handle_undecodable", None)
+            if handler is not None:
+                # kombu reads the attribute on every message: set it per queue.
+                consumer.on_decode_error = handler
+        return consumers
+
+    def ack_message(self, message):
+        self._settle(super().ack_message, "ack", message)
+
+    def requeue_message(self, message):
+        self._settle(super().requeue_message, "requeue", message)
+
+    @staticmethod
+    def _settle(action, verb: str, message) -> None:
+        try:
+            action(message)
+        except BROKER_CONNECTION_ERRORS as exc:
+            # The broker has taken the message back with the connection: it delivers it
+            # again once we have reconnected. Raising here would kill the container.
+            log.warning(
+                "could not %s message %s from %s: the broker connection is gone (%s: %s); "
+                "the broker redelivers it after the reconnection",
+                verb, (getattr(message, "properties", None) or {}).get("message_id") or "?",
+                (getattr(message, "delivery_info", None) or {}).get("routing_key") or "?",
+                type(exc).__name__, exc,
+            )
+
+    @contextmanager
+    def establish_connection(self):
+        with self.create_connection() as conn:
+            conn.ensure_connection(
+                self.on_connection_error, self.connect_max_retries,
+                interval_start=RECONNECT_INTERVAL_START, interval_step=RECONNECT_INTERVAL_STEP,
+                interval_max=RECONNECT_INTERVAL_MAX,
+            )
+            yield conn
+
+
 class DomainEventHandler(Consumer):
     """Consume one event type from the service's durable subscription queue.
 
     The decorated method receives the CloudEvents envelope (a dict). Raise to have the event
     retried after each of ``EVENT_RETRY_DELAYS`` seconds, then dead-lettered; raise
     :class:`~hromada_common.events.InvalidEvent` to dead-letter it at once (retrying a
-    message that breaks its contract cannot help).
+    message that breaks its contract cannot help). A message that cannot even be decoded is
+    dead-lettered at once too, before any worker sees it (:meth:`handle_undecodable`).
     """
+
+    queue_consumer = HromadaQueueConsumer()
 
     def __init__(self, event_type: str, **kwargs):
         self.event_type = event_type
@@ -204,18 +297,80 @@ class DomainEventHandler(Consumer):
         super().setup()
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        if exc_info is None:
-            self.queue_consumer.ack_message(message)
-            return result, exc_info
+        """Ack a handled event; park a failed one (retry queue or dead letters), then ack it.
+
+        Never raises: an exception here would make nameko kill the container. On a
+        connection the broker has closed, ack and requeue cannot be sent; the broker then
+        delivers the message again after the reconnection, and the inbox drops the
+        duplicate."""
         try:
-            self._retry_or_dead_letter(message, exc_info)
-        except Exception:  # noqa: BLE001
-            # Could not park the message safely: give it back to the broker rather than lose it.
-            log.exception("could not re-publish failed %s; requeueing it", self.event_type)
-            self.queue_consumer.requeue_message(message)
-        else:
-            self.queue_consumer.ack_message(message)
+            if exc_info is None:
+                self.queue_consumer.ack_message(message)
+                return result, exc_info
+            try:
+                self._retry_or_dead_letter(message, exc_info)
+            except Exception:  # noqa: BLE001
+                # Could not park the message safely: give it back to the broker, never lose it.
+                log.exception("could not re-publish failed %s; requeueing it", self.event_type)
+                self.queue_consumer.requeue_message(message)
+            else:
+                self.queue_consumer.ack_message(message)
+        except Exception:  # noqa: BLE001 - see the docstring; the broker keeps the message
+            log.exception("could not settle a %s message; the broker will redeliver it",
+                          self.event_type)
         return result, exc_info
+
+    def handle_undecodable(self, message, exc):
+        """Park a message kombu could not decode in the dead-letter queue as it arrived (body,
+        content type and encoding unchanged), with the reason, then ack it. If it cannot be
+        parked, give it back to the broker: it is never dropped. Never raises (this runs on
+        the queue consumer's thread)."""
+        try:
+            headers = dict(message.headers or {})
+            try:
+                attempt = int(headers.get(ATTEMPT_HEADER, 0))
+            except (TypeError, ValueError):
+                attempt = 0
+            content_type = message.content_type or ""
+            content_encoding = message.content_encoding or ""
+            reason = (f"UndecodableMessage: content type {content_type or 'none'!r}, "
+                      f"encoding {content_encoding or 'none'!r}: {type(exc).__name__}: {exc}")
+            headers[ATTEMPT_HEADER] = attempt + 1
+            headers[ERROR_HEADER] = reason[:1000]
+            target = self.subscription.dead_letter_queue()
+            dead_lettered[self.subscription.queue_name] += 1
+            log.error(
+                "dead-lettered an undecodable message from %s to %s (message id %s): %s "
+                "(dead-lettered in this process: %d)",
+                self.subscription.queue_name, target.name,
+                getattr(message, "properties", {}).get("message_id"), reason,
+                dead_lettered[self.subscription.queue_name],
+            )
+            body = message.body
+            self.republisher.publish(
+                body if isinstance(body, (bytes, str)) else bytes(body),
+                exchange="",
+                routing_key=target.name,
+                headers=headers,
+                declare=[target],
+                # A content type given: kombu publishes the body as it is, not serialised.
+                content_type=content_type or "application/octet-stream",
+                content_encoding=content_encoding or "binary",
+                **carried_properties(message),
+            )
+        except Exception:  # noqa: BLE001
+            log.exception("could not dead-letter an undecodable message from %s; requeueing it",
+                          self.subscription.queue_name)
+            self._settle(self.queue_consumer.requeue_message, message)
+        else:
+            self._settle(self.queue_consumer.ack_message, message)
+
+    @staticmethod
+    def _settle(action, message):
+        try:
+            action(message)
+        except Exception:  # noqa: BLE001 - see handle_undecodable
+            log.exception("could not settle an undecodable message")
 
     def _retry_or_dead_letter(self, message, exc_info):
         exc_type, exc, tb = exc_info
@@ -223,7 +378,7 @@ class DomainEventHandler(Consumer):
         delays = self.subscription.retry_delays
         headers = {k: v for k, v in (message.headers or {}).items()}
         headers[ATTEMPT_HEADER] = attempt + 1
-        headers["x-hromada-error"] = f"{exc_type.__name__}: {exc}"[:1000]
+        headers[ERROR_HEADER] = f"{exc_type.__name__}: {exc}"[:1000]
         body = message.payload
         if attempt < len(delays) and not isinstance(exc, InvalidEvent):
             delay = delays[attempt]
@@ -234,7 +389,7 @@ class DomainEventHandler(Consumer):
             )
         else:
             target = self.subscription.dead_letter_queue()
-            headers["x-hromada-traceback"] = "".join(
+            headers[TRACEBACK_HEADER] = "".join(
                 traceback.format_exception(exc_type, exc, tb)
             )[-4000:]
             dead_lettered[self.subscription.queue_name] += 1
@@ -251,7 +406,14 @@ class DomainEventHandler(Consumer):
             routing_key=target.name,
             headers=headers,
             declare=[target],
+            **carried_properties(message),
         )
+
+
+def carried_properties(message) -> dict:
+    properties = getattr(message, "properties", None) or {}
+    return {name: properties[name] for name in CARRIED_PROPERTIES
+            if properties.get(name) is not None}
 
 
 event_handler = DomainEventHandler.decorator

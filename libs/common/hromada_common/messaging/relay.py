@@ -33,6 +33,16 @@ log = logging.getLogger(__name__)
 # Bytes of encoded frames written to the socket at once.
 WRITE_CHUNK = 128 * 1024
 
+RETRY_DELAY_MAX = 5.0
+"""The longest wait between a relay's attempts while the broker (or the database) is away:
+rows committed meanwhile wake the relay at once anyway, and after an outage the backlog
+starts moving within this many seconds of the broker's return."""
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait after ``failures`` failed attempts in a row: 0.5, 1, 2, 4, 5, 5, …"""
+    return min(RETRY_DELAY_MAX, 0.25 * 2 ** min(max(failures, 1), 8))
+
 
 class PublishNotConfirmed(Exception):
     """The broker nacked a message of the batch, or did not confirm it in time."""
@@ -56,7 +66,10 @@ class ConfirmingPublisher:
         if self._channel is not None:
             return
         connection = Connection(self.amqp_uri, heartbeat=0)
-        connection.ensure_connection(max_retries=3)
+        # Fail fast: the caller's loop retries with its own backoff (``retry_delay``), and a
+        # commit wakes it, which a wait inside kombu's retries would not notice.
+        connection.ensure_connection(max_retries=1, interval_start=0.5, interval_step=0.5,
+                                     interval_max=1)
         channel = connection.channel()
         if self.retry_delays is not None:
             declare_topology(channel, self.retry_delays)

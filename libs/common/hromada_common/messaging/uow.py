@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.schema import Table
 
-from ..events import make_event, make_events
-from .commands import AlreadyApplied, is_duplicate_request
+from ..events import InvalidEvent, make_event, make_events
+from .ledger import AlreadyApplied, is_duplicate_request
 
 
 class SqlAlchemyUnitOfWork:
@@ -77,7 +77,17 @@ class SqlAlchemyUnitOfWork:
         self._pending_events.extend(envelopes)
         return envelopes
 
+    def _check_storable(self, event_id) -> None:
+        """An id the inbox cannot store breaks the contract: say so at once (the handler
+        dead-letters it) rather than fail at the insert, which looks transient and is retried."""
+        limit = self._inbox.c.event_id.type.length
+        if not isinstance(event_id, str) or not event_id or (limit and len(event_id) > limit):
+            shown = event_id[:40] + "…" if isinstance(event_id, str) else repr(event_id)[:40]
+            raise InvalidEvent(f"event id {shown!r} cannot be recorded: the inbox stores ids "
+                               f"of 1 to {limit} characters")
+
     def already_processed(self, consumer: str, event_id: str) -> bool:
+        self._check_storable(event_id)
         found = self.session.execute(
             select(self._inbox.c.event_id).where(
                 self._inbox.c.consumer == consumer, self._inbox.c.event_id == event_id
@@ -88,6 +98,7 @@ class SqlAlchemyUnitOfWork:
     def mark_processed(self, consumer: str, event_id: str) -> None:
         # The primary key makes two racing deliveries of the same event collide at commit:
         # one wins, the other's transaction fails and is retried, then finds it processed.
+        self._check_storable(event_id)
         self.session.execute(
             insert(self._inbox).values(
                 consumer=consumer, event_id=event_id, processed_at=datetime.now(timezone.utc)

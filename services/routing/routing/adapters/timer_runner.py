@@ -26,7 +26,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 
 from hromada_common.messaging.nameko_ext import UnitOfWorkProvider
-from hromada_common.messaging.relay import ConfirmingPublisher
+from hromada_common.messaging.relay import ConfirmingPublisher, retry_delay
 from hromada_common.messaging.topology import retry_delays_from_config
 
 from ..domain.sla import SlaPolicy
@@ -151,7 +151,7 @@ class SlaTimerRunner(DependencyProvider):
                     break  # killed mid-batch: the rolled-back rows are the next runner's
                 failures += 1
                 log.exception("SLA timer runner failed (attempt %d)", failures)
-                self._wakeup.wait(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                self._wakeup.wait(retry_delay(failures))
                 continue
             if fired >= self.batch_size:
                 continue  # a full batch: more are due
