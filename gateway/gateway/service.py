@@ -18,7 +18,9 @@ from werkzeug.wrappers import Response
 from gateway.http import http, json_response, problem_response, read_json_object
 from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
-from gateway.web.pages import WebPages
+# The module, not the class: `nameko run` takes every class in this module that has
+# entrypoints for a service of its own.
+from gateway.web import pages as web
 from gateway.schemas import (
     BodyLeaderboardQuery,
     BodyRatingQuery,
@@ -72,7 +74,7 @@ browsers keep them that long too."""
 READY_TIMEOUT_CONFIG_KEY = "ready_timeout"
 
 
-class GatewayService(WebPages):
+class GatewayService(web.WebPages):
     """HTTP in, RPC out; no business rules live here. The portal's pages come from
     :class:`~gateway.web.pages.WebPages` (the web edge, its own package)."""
 
