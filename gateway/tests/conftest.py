@@ -60,6 +60,7 @@ def start_gateway(config, container_factory):
 
     def start(mock_rpc: bool = True):
         container = container_factory(GatewayService, config)
+        start.containers.append(container)
         mocks = replace_dependencies(container, "intake_rpc", "routing_rpc", "accounts_rpc",
                                      "feedback_rpc", "gamification_rpc") if mock_rpc else None
         container.start()
@@ -67,6 +68,7 @@ def start_gateway(config, container_factory):
         sessions.append(api)
         return api, mocks
 
+    start.containers = []
     yield start
     for api in sessions:
         api.close()
