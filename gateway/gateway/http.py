@@ -22,7 +22,9 @@ import amqp.exceptions
 import kombu.exceptions
 import sqlalchemy.exc
 from eventlet.event import Event
-from hromada_common.auth import AUTH_CONTEXT_KEY, TooManyRequests, Unauthenticated, verifier_from_config
+from hromada_common.auth import (
+    AUTH_CONTEXT_KEY, Identity, TooManyRequests, Unauthenticated, verifier_from_config,
+)
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
@@ -352,16 +354,49 @@ class ProblemWebServer(WebServer):
         return context
 
 
+@dataclass(frozen=True)
+class Access:
+    """Who may call a route, checked at the edge from the token alone, before the body is
+    read: who you are comes before what you sent (401 anonymous, 403 without the role, on
+    every route alike). The services check again, finer (the author, the body's staff)."""
+
+    signed_in: bool = True
+    roles: frozenset[str] = frozenset()
+    """Any of these roles will do; empty: any signed-in caller."""
+
+    def check(self, identity: Identity | None) -> None:
+        if not self.signed_in:
+            return
+        if identity is None:
+            raise Unauthenticated("sign in first: this needs an access token")
+        if self.roles and not identity.has_role(*self.roles):
+            raise Forbidden(f"this needs one of the roles: {', '.join(sorted(self.roles))}")
+
+
+PUBLIC = Access(signed_in=False)
+"""Anyone; a token, if sent, must still be valid."""
+SIGNED_IN = Access()
+"""Any signed-in caller (the default: a route is open only if it says so)."""
+
+
+def roles(*names: str) -> Access:
+    """Only callers with one of ``names``."""
+    return Access(roles=frozenset(names))
+
+
 class HttpEntrypoint(HttpRequestHandler):
     """The gateway's only HTTP entrypoint: successes as returned, failures as problem+json.
 
-    Errors listed in :data:`mapped_errors` and :class:`Problem` are expected by default, so
-    they do not count as worker failures.
+    ``access`` (default :data:`SIGNED_IN`) says who may call the route; it is checked before
+    a worker runs, so before the body is read. Errors listed in :data:`mapped_errors` and
+    :class:`Problem` are expected by default, so they do not count as worker failures.
     """
 
     server = ProblemWebServer()
 
-    def __init__(self, method, url, expected_exceptions=EXPECTED_EXCEPTIONS, **kwargs):
+    def __init__(self, method, url, access: Access = SIGNED_IN,
+                 expected_exceptions=EXPECTED_EXCEPTIONS, **kwargs):
+        self.access = access
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_request(self, request):
@@ -382,6 +417,7 @@ class HttpEntrypoint(HttpRequestHandler):
                            "retry_after": gate.retry_after},
                     headers=limits,
                 )
+            self.access.check(identity)
             context_data = self.server.context_data_from_headers(request)
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
