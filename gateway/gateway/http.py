@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
+import socket
 import uuid
+from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
 
+import amqp.exceptions
+import kombu.exceptions
+import sqlalchemy.exc
 from eventlet.event import Event
-from hromada_common.auth import AUTH_CONTEXT_KEY, TooManyRequests, Unauthenticated, verifier_from_config
+from hromada_common.auth import (
+    AUTH_CONTEXT_KEY, Identity, TooManyRequests, Unauthenticated, verifier_from_config,
+)
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
-from hromada_common.messaging.commands import REQUEST_KEY_CONTEXT_KEY
-from nameko.exceptions import RpcTimeout, UnknownService
+from hromada_common.messaging.ledger import REQUEST_KEY_CONTEXT_KEY
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
@@ -54,7 +62,27 @@ class Problem(Exception):
         self.title = title
 
 
-mapped_errors: dict[type[Exception], int] = {
+@dataclass(frozen=True)
+class Remote:
+    """Matches an error a service raised without meaning to tell its caller (no typed
+    ``HromadaError``): nameko hands it over as a ``RemoteError`` naming the class only."""
+
+    exc_type: str
+
+    def matches(self, exc: Exception) -> bool:
+        return isinstance(exc, RemoteError) and exc.exc_type == self.exc_type
+
+
+@dataclass(frozen=True)
+class ConnectionInvalidated:
+    """Matches a SQLAlchemy ``DBAPIError`` on which the connection was invalidated: whatever
+    the driver called it, the database went away under the statement."""
+
+    def matches(self, exc: Exception) -> bool:
+        return isinstance(exc, sqlalchemy.exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+mapped_errors: dict[type[Exception] | Remote | ConnectionInvalidated, int] = {
     Unauthenticated: 401,
     TooManyRequests: 429,
     InvalidInput: 422,
@@ -64,8 +92,33 @@ mapped_errors: dict[type[Exception], int] = {
     Unavailable: 503,
     RpcTimeout: 503,
     UnknownService: 503,
+    # A dependency is down (a PostgreSQL or RabbitMQ restart): the request may well succeed
+    # in a few seconds, so it is a 503 with Retry-After, never a 500. Raised here, by the
+    # gateway's own RPC proxy (kombu/py-amqp, the socket underneath) ...
+    kombu.exceptions.OperationalError: 503,
+    amqp.exceptions.RecoverableConnectionError: 503,
+    amqp.exceptions.ConnectionError: 503,
+    ConnectionError: 503,  # refused, reset, aborted, broken pipe
+    socket.timeout: 503,
+    socket.gaierror: 503,
+    sqlalchemy.exc.OperationalError: 503,
+    ConnectionInvalidated(): 503,
+    # ... or by a service behind it, whose database or broker connection failed the same way
+    # (SQLAlchemy's, psycopg2's and kombu's OperationalError share the name).
+    Remote("OperationalError"): 503,
+    Remote("ConnectionRefusedError"): 503,
+    Remote("ConnectionResetError"): 503,
+    Remote("ConnectionAbortedError"): 503,
+    Remote("BrokenPipeError"): 503,
+    Remote("RecoverableConnectionError"): 503,
+    Remote("ConnectionForced"): 503,
 }
-"""The one place a remote (or RPC-level) error class becomes an HTTP status."""
+"""The one place an error becomes an HTTP status: a typed error class (local, or raised by a
+service and deserialised to the same class), or a matcher for what crossed RPC untyped."""
+
+UNAVAILABLE_RETRY_AFTER = 5
+"""Seconds a 503 asks the client to wait (``Retry-After``) unless the error says otherwise:
+about what a PostgreSQL or RabbitMQ restart takes."""
 
 PROBLEM_SLUGS: dict[int, str] = {
     400: "bad-request",
@@ -82,7 +135,7 @@ PROBLEM_SLUGS: dict[int, str] = {
     503: "unavailable",
 }
 
-EXPECTED_EXCEPTIONS = (Problem, *mapped_errors)
+EXPECTED_EXCEPTIONS = (Problem, *(key for key in mapped_errors if isinstance(key, type)))
 """Errors that are answers, not bugs: nameko logs them as warnings rather than errors."""
 
 
@@ -146,22 +199,37 @@ def read_json_object(request: Request) -> dict:
     return body
 
 
+def mapped_status(exc: Exception) -> int | None:
+    """The status :data:`mapped_errors` gives ``exc``, or None for an unexpected error."""
+    for key, status in mapped_errors.items():
+        if key.matches(exc) if hasattr(key, "matches") else isinstance(exc, key):
+            return status
+    return None
+
+
 def error_response(exc: Exception, request: Request) -> Response:
     """Translate an exception raised while handling ``request`` into a problem response."""
     instance = request.path
     if isinstance(exc, Problem):
         return problem_response(exc.status, exc.detail, instance, title=exc.title, fields=exc.fields)
-    for error_class, status in mapped_errors.items():
-        if isinstance(exc, error_class):
-            return problem_response(
-                status,
-                _remote_detail(exc),
-                instance,
-                title=getattr(exc, "title", None),
-                fields=getattr(exc, "fields", None),
-                extra=getattr(exc, "extra", None),
-                headers=_error_headers(exc),
-            )
+    status = mapped_status(exc)
+    if status == 503 and not isinstance(exc, (Unavailable, RpcTimeout, UnknownService)):
+        # The client learns that it may retry, not which driver failed how: that is logged.
+        log.warning("dependency unavailable answering %s %s (request id %s): %r",
+                    request.method, request.path, request_id_of(request), exc)
+        return problem_response(
+            503, "A service the request depends on is unavailable; retry shortly.", instance,
+            headers=_error_headers(exc, status))
+    if status is not None:
+        return problem_response(
+            status,
+            _remote_detail(exc),
+            instance,
+            title=getattr(exc, "title", None),
+            fields=getattr(exc, "fields", None),
+            extra=getattr(exc, "extra", None),
+            headers=_error_headers(exc, status),
+        )
     log.error(
         "unexpected error answering %s %s (request id %s)",
         request.method, request.path, request_id_of(request), exc_info=exc,
@@ -169,12 +237,23 @@ def error_response(exc: Exception, request: Request) -> Response:
     return problem_response(500, "The server failed to handle the request.", instance)
 
 
-def _error_headers(exc: Exception) -> dict:
-    if isinstance(exc, Unauthenticated):
+def _error_headers(exc: Exception, status: int) -> dict:
+    if status == 401:
         return {"WWW-Authenticate": 'Bearer realm="hromada"'}
-    if isinstance(exc, TooManyRequests):
-        return {"Retry-After": str(int(exc.extra.get("retry_after") or 1))}
+    if status == 429:
+        return {"Retry-After": str(_whole_seconds(exc, default=1))}
+    if status == 503:
+        return {"Retry-After": str(_whole_seconds(exc, default=UNAVAILABLE_RETRY_AFTER))}
     return {}
+
+
+def _whole_seconds(exc: Exception, default: int) -> int:
+    """``extra["retry_after"]`` of a typed error as a whole number of seconds (at least 1)."""
+    extra = getattr(exc, "extra", None) or {}
+    try:
+        return max(1, math.ceil(float(extra.get("retry_after") or default)))
+    except (TypeError, ValueError):
+        return default
 
 
 def bearer_token(request: Request) -> str | None:
@@ -220,6 +299,9 @@ class ProblemWsgiApp(WsgiApp):
         def start_response_with_id(status, headers, exc_info=None):
             headers = [(k, v) for k, v in headers if k.lower() != REQUEST_ID_HEADER.lower()]
             headers.append((REQUEST_ID_HEADER, request_id))
+            if status.startswith("503") and not any(k.lower() == "retry-after" for k, _ in headers):
+                # Every 503 (/ready's too) tells the client when to try again.
+                headers.append(("Retry-After", str(UNAVAILABLE_RETRY_AFTER)))
             return start_response(status, headers, exc_info)
 
         request = GatewayRequest(environ, shallow=True)
@@ -277,16 +359,49 @@ class ProblemWebServer(WebServer):
         return context
 
 
+@dataclass(frozen=True)
+class Access:
+    """Who may call a route, checked at the edge from the token alone, before the body is
+    read: who you are comes before what you sent (401 anonymous, 403 without the role, on
+    every route alike). The services check again, finer (the author, the body's staff)."""
+
+    signed_in: bool = True
+    roles: frozenset[str] = frozenset()
+    """Any of these roles will do; empty: any signed-in caller."""
+
+    def check(self, identity: Identity | None) -> None:
+        if not self.signed_in:
+            return
+        if identity is None:
+            raise Unauthenticated("sign in first: this needs an access token")
+        if self.roles and not identity.has_role(*self.roles):
+            raise Forbidden(f"this needs one of the roles: {', '.join(sorted(self.roles))}")
+
+
+PUBLIC = Access(signed_in=False)
+"""Anyone; a token, if sent, must still be valid."""
+SIGNED_IN = Access()
+"""Any signed-in caller (the default: a route is open only if it says so)."""
+
+
+def roles(*names: str) -> Access:
+    """Only callers with one of ``names``."""
+    return Access(roles=frozenset(names))
+
+
 class HttpEntrypoint(HttpRequestHandler):
     """The gateway's only HTTP entrypoint: successes as returned, failures as problem+json.
 
-    Errors listed in :data:`mapped_errors` and :class:`Problem` are expected by default, so
-    they do not count as worker failures.
+    ``access`` (default :data:`SIGNED_IN`) says who may call the route; it is checked before
+    a worker runs, so before the body is read. Errors listed in :data:`mapped_errors` and
+    :class:`Problem` are expected by default, so they do not count as worker failures.
     """
 
     server = ProblemWebServer()
 
-    def __init__(self, method, url, expected_exceptions=EXPECTED_EXCEPTIONS, **kwargs):
+    def __init__(self, method, url, access: Access = SIGNED_IN,
+                 expected_exceptions=EXPECTED_EXCEPTIONS, **kwargs):
+        self.access = access
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_request(self, request):
@@ -307,6 +422,7 @@ class HttpEntrypoint(HttpRequestHandler):
                            "retry_after": gate.retry_after},
                     headers=limits,
                 )
+            self.access.check(identity)
             context_data = self.server.context_data_from_headers(request)
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)

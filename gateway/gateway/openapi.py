@@ -68,6 +68,7 @@ def openapi_document() -> dict:
             "post": {
                 "operationId": "submitAppeal",
                 "summary": "File an appeal",
+                "security": BEARER,
                 "parameters": [
                     {
                         "in": "header",
@@ -95,6 +96,9 @@ def openapi_document() -> dict:
                         "Idempotent-Replayed": {"schema": {"type": "string", "const": "true"}},
                     }),
                     "400": _problem("The body is not valid JSON, or not a JSON object."),
+                    "401": _problem("No valid access token."),
+                    "403": _problem("Signed in, but not allowed to file (unverified or blocked account, "
+                                    "or an API key without appeals:write)."),
                     "409": _problem("The Idempotency-Key was used before with a different body."),
                     "413": _problem("The body exceeds 1 MiB."),
                     "415": _problem("The body is not application/json."),

@@ -15,7 +15,7 @@ from nameko.dependency_providers import Config
 from nameko.exceptions import RpcTimeout
 from werkzeug.wrappers import Response
 
-from gateway.http import http, json_response, problem_response, read_json_object
+from gateway.http import PUBLIC, http, json_response, problem_response, read_json_object, roles
 from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
 # The module, not the class: `nameko run` takes every class in this module that has
@@ -73,6 +73,13 @@ PUBLIC_BOARD_CACHING = {"Cache-Control": "public, max-age=5"}
 browsers keep them that long too."""
 READY_TIMEOUT_CONFIG_KEY = "ready_timeout"
 
+# Who may call what (checked at the edge before the body is read; routes without ``access``
+# need a signed-in caller). The services check again, finer: the author, the body's staff.
+MODERATORS = roles("dispatcher", "admin")
+ADMIN = roles("admin")
+BODY_STAFF = roles("executor", "head")
+STAFF = roles("executor", "head", "dispatcher", "admin")
+
 
 class GatewayService(web.WebPages):
     """HTTP in, RPC out; no business rules live here. The portal's pages come from
@@ -96,7 +103,7 @@ class GatewayService(web.WebPages):
         appeal = self.intake_rpc.submit_appeal(payload, client_key or request_scoped_key())
         return submitted_appeal_response(appeal, replay_visible=client_key is not None)
 
-    @http("GET", f"{API}/appeals/<string:appeal_id>")
+    @http("GET", f"{API}/appeals/<string:appeal_id>", access=PUBLIC)
     def get_appeal(self, request, appeal_id):
         """One appeal with its state history; the author's contact only for the author,
         moderators and staff of the responsible body (intake decides, accounts re-checks)."""
@@ -105,7 +112,7 @@ class GatewayService(web.WebPages):
             appeal["author"] = self.accounts_rpc.contact_of(appeal["author_id"])
         return json_response(appeal)
 
-    @http("POST", f"{API}/appeals/<string:appeal_id>/reject")
+    @http("POST", f"{API}/appeals/<string:appeal_id>/reject", access=MODERATORS)
     def reject_appeal(self, request, appeal_id):
         """A moderator rejects an appeal with a reason and its code (spam, not_constructive,
         out_of_remit, other)."""
@@ -114,61 +121,61 @@ class GatewayService(web.WebPages):
 
     # --- executor workflow and triage (routing decides, intake records) --------------------
 
-    @http("POST", f"{API}/appeals/<string:appeal_id>/take")
+    @http("POST", f"{API}/appeals/<string:appeal_id>/take", access=BODY_STAFF)
     def take_appeal(self, request, appeal_id):
         """An executor of the responsible body takes the appeal into work (409 names the
         current state when that is not possible)."""
         return json_response(self.routing_rpc.take_appeal(appeal_id))
 
-    @http("POST", f"{API}/appeals/<string:appeal_id>/resolve")
+    @http("POST", f"{API}/appeals/<string:appeal_id>/resolve", access=BODY_STAFF)
     def resolve_appeal(self, request, appeal_id):
         """The executor reports the work done; the resident's confirmation closes it."""
         payload = load(Resolve(), read_json_object(request))
         return json_response(self.routing_rpc.resolve_appeal(appeal_id, payload))
 
-    @http("POST", f"{API}/appeals/<string:appeal_id>/complexity")
+    @http("POST", f"{API}/appeals/<string:appeal_id>/complexity", access=MODERATORS)
     def set_complexity(self, request, appeal_id):
         """A dispatcher sets the complexity class at triage; the deadline is recomputed."""
         payload = load(ComplexityUpdate(), read_json_object(request))
         return json_response(self.routing_rpc.set_complexity(appeal_id, payload))
 
-    @http("POST", f"{API}/appeals/<string:appeal_id>/reassign")
+    @http("POST", f"{API}/appeals/<string:appeal_id>/reassign", access=MODERATORS)
     def reassign(self, request, appeal_id):
         """A dispatcher sends the appeal to another body."""
         payload = load(Reassign(), read_json_object(request))
         return json_response(self.routing_rpc.reassign(appeal_id, payload))
 
-    @http("POST", f"{API}/appeals/<string:appeal_id>/extend")
+    @http("POST", f"{API}/appeals/<string:appeal_id>/extend", access=roles("head", "admin"))
     def extend_deadline(self, request, appeal_id):
         """The head of the responsible body extends the deadline, with a reason."""
         payload = load(Extension(), read_json_object(request))
         payload["until"] = payload["until"].isoformat()
         return json_response(self.routing_rpc.extend_deadline(appeal_id, payload))
 
-    @http("GET", f"{API}/bodies")
+    @http("GET", f"{API}/bodies", access=PUBLIC)
     def list_bodies(self, request):
         """The executor bodies appeals are routed to."""
         return json_response({"items": self.routing_rpc.list_bodies()})
 
-    @http("GET", f"{API}/bodies/<string:body>/queue")
+    @http("GET", f"{API}/bodies/<string:body>/queue", access=STAFF)
     def body_queue(self, request, body):
         """A body's open appeals, overdue first, then by time left (its staff, dispatchers)."""
         query = load_query(QueueQuery(), request.args)
         return json_response(self.routing_rpc.body_queue(body, query))
 
-    @http("GET", f"{API}/dispatcher/queue")
+    @http("GET", f"{API}/dispatcher/queue", access=MODERATORS)
     def dispatcher_queue(self, request):
         """Appeals no rule could route, waiting for a dispatcher."""
         query = load_query(QueueQuery(), request.args)
         return json_response(self.routing_rpc.dispatcher_queue(query))
 
-    @http("POST", f"{API}/categories")
+    @http("POST", f"{API}/categories", access=ADMIN)
     def create_category(self, request):
         """An administrator adds a category to the taxonomy."""
         payload = load(CategoryInput(), read_json_object(request))
         return json_response(self.routing_rpc.create_category(payload), status=201)
 
-    @http("PATCH", f"{API}/categories/<string:code>")
+    @http("PATCH", f"{API}/categories/<string:code>", access=ADMIN)
     def update_category(self, request, code):
         """An administrator renames, moves, retunes or (de)activates a category; categories
         are never deleted."""
@@ -189,13 +196,13 @@ class GatewayService(web.WebPages):
         payload = load(Rework(), read_json_object(request))
         return json_response(self.feedback_rpc.request_rework(appeal_id, payload))
 
-    @http("POST", f"{API}/appeals/<string:appeal_id>/archive")
+    @http("POST", f"{API}/appeals/<string:appeal_id>/archive", access=STAFF)
     def archive_appeal(self, request, appeal_id):
         """Staff archive a resolved appeal the author never answered (never counted as done)."""
         payload = load(Reason(), read_json_object(request))
         return json_response(self.feedback_rpc.archive(appeal_id, payload))
 
-    @http("GET", f"{API}/appeals/<string:appeal_id>/comments")
+    @http("GET", f"{API}/appeals/<string:appeal_id>/comments", access=PUBLIC)
     def list_comments(self, request, appeal_id):
         """The discussion of an appeal (residents' identities only for those allowed)."""
         return json_response(self.feedback_rpc.list_comments(appeal_id))
@@ -218,7 +225,7 @@ class GatewayService(web.WebPages):
         query = load_query(PortalFeedbackQuery(), request.args)
         return json_response(self.feedback_rpc.list_portal_feedback(query))
 
-    @http("POST", f"{API}/portal-feedback/<string:feedback_id>/answer")
+    @http("POST", f"{API}/portal-feedback/<string:feedback_id>/answer", access=MODERATORS)
     def answer_portal_feedback(self, request, feedback_id):
         """Staff answer a resident's portal feedback, marking it ``useful`` if it is."""
         payload = load(PortalFeedbackAnswer(), read_json_object(request))
@@ -247,34 +254,34 @@ class GatewayService(web.WebPages):
         payload = load(Preferences(), read_json_object(request))
         return json_response(self.accounts_rpc.set_email_notifications(payload))
 
-    @http("GET", f"{API}/statistics")
+    @http("GET", f"{API}/statistics", access=PUBLIC)
     def statistics(self, request):
         """Public counts by state: only appeals their authors confirmed count as done."""
         return json_response(self.intake_rpc.statistics())
 
     # --- accounts --------------------------------------------------------------------------
 
-    @http("POST", f"{API}/auth/register")
+    @http("POST", f"{API}/auth/register", access=PUBLIC)
     def register(self, request):
         """Create a resident account; a one-time code is emailed to verify the address."""
         data = load(Register(), read_json_object(request))
         return json_response(self.accounts_rpc.register(
             data["email"], data["password"], data["display_name"], data["phone"]), status=201)
 
-    @http("POST", f"{API}/auth/verify-email")
+    @http("POST", f"{API}/auth/verify-email", access=PUBLIC)
     def verify_email(self, request):
         """Confirm the email address with the emailed code."""
         data = load(VerifyEmail(), read_json_object(request))
         return json_response(self.accounts_rpc.verify_email(data["email"], data["code"]))
 
-    @http("POST", f"{API}/auth/resend-verification")
+    @http("POST", f"{API}/auth/resend-verification", access=PUBLIC)
     def resend_verification(self, request):
         """Email a new verification code (the same answer whether or not the address exists)."""
         data = load(EmailOnly(), read_json_object(request))
         self.accounts_rpc.resend_verification(data["email"])
         return json_response({"status": "sent if the account exists"}, status=202)
 
-    @http("POST", f"{API}/auth/token")
+    @http("POST", f"{API}/auth/token", access=PUBLIC)
     def issue_token(self, request):
         """Sign in: email and password (residents, staff) or an API key (integrations)."""
         data = load(TokenRequest(), read_json_object(request))
@@ -282,27 +289,27 @@ class GatewayService(web.WebPages):
             return json_response(self.accounts_rpc.authenticate_api_key(data["api_key"]))
         return json_response(self.accounts_rpc.issue_tokens(data["email"], data["password"]))
 
-    @http("POST", f"{API}/auth/refresh")
+    @http("POST", f"{API}/auth/refresh", access=PUBLIC)
     def refresh_token(self, request):
         """A new token pair for a refresh token (which is then used up)."""
         data = load(RefreshToken(), read_json_object(request))
         return json_response(self.accounts_rpc.refresh_tokens(data["refresh_token"]))
 
-    @http("POST", f"{API}/auth/logout")
+    @http("POST", f"{API}/auth/logout", access=PUBLIC)
     def logout(self, request):
         """Revoke the refresh token (and every token rotated from the same sign-in)."""
         data = load(RefreshToken(), read_json_object(request))
         self.accounts_rpc.revoke_refresh_token(data["refresh_token"])
         return no_content()
 
-    @http("POST", f"{API}/auth/password-reset")
+    @http("POST", f"{API}/auth/password-reset", access=PUBLIC)
     def request_password_reset(self, request):
         """Email a password-reset code (the same answer whether or not the address exists)."""
         data = load(EmailOnly(), read_json_object(request))
         self.accounts_rpc.request_password_reset(data["email"])
         return json_response({"status": "sent if the account exists"}, status=202)
 
-    @http("POST", f"{API}/auth/password-reset/confirm")
+    @http("POST", f"{API}/auth/password-reset/confirm", access=PUBLIC)
     def reset_password(self, request):
         """Set a new password with the emailed code; every sign-in is revoked."""
         data = load(PasswordResetConfirm(), read_json_object(request))
@@ -333,45 +340,45 @@ class GatewayService(web.WebPages):
         self.accounts_rpc.delete_my_account(data["password"])
         return no_content()
 
-    @http("POST", f"{API}/accounts/<string:account_id>/block")
+    @http("POST", f"{API}/accounts/<string:account_id>/block", access=MODERATORS)
     def block_account(self, request, account_id):
         """A moderator blocks an abusive account (it can still sign in to read)."""
         data = load(Reason(), read_json_object(request))
         return json_response(self.accounts_rpc.block_account(account_id, data["reason"]))
 
-    @http("POST", f"{API}/accounts/<string:account_id>/unblock")
+    @http("POST", f"{API}/accounts/<string:account_id>/unblock", access=MODERATORS)
     def unblock_account(self, request, account_id):
         """A moderator lifts a block."""
         data = load(Reason(), read_json_object(request))
         return json_response(self.accounts_rpc.unblock_account(account_id, data["reason"]))
 
-    @http("PUT", f"{API}/accounts/<string:account_id>/roles")
+    @http("PUT", f"{API}/accounts/<string:account_id>/roles", access=ADMIN)
     def set_roles(self, request, account_id):
         """An administrator sets an account's roles (and body, for executors and heads)."""
         data = load(RolesUpdate(), read_json_object(request))
         return json_response(self.accounts_rpc.set_roles(account_id, data["roles"], data["body"]))
 
-    @http("POST", f"{API}/api-keys")
+    @http("POST", f"{API}/api-keys", access=ADMIN)
     def create_api_key(self, request):
         """An administrator creates an API key for an integration; the key is shown once."""
         data = load(ApiKeyCreate(), read_json_object(request))
         return json_response(self.accounts_rpc.create_api_key(data["name"], data["scopes"]),
                              status=201)
 
-    @http("DELETE", f"{API}/api-keys/<string:key_id>")
+    @http("DELETE", f"{API}/api-keys/<string:key_id>", access=ADMIN)
     def revoke_api_key(self, request, key_id):
         """An administrator revokes an API key."""
         self.accounts_rpc.revoke_api_key(key_id)
         return no_content()
 
-    @http("GET", f"{API}/appeals")
+    @http("GET", f"{API}/appeals", access=PUBLIC)
     def list_appeals(self, request):
         """A page of appeals matching the query's filters, newest first, with a cursor."""
         filters = appeal_filters(load_query(AppealListQuery(), request.args))
         page = self.intake_rpc.list_appeals(filters)
         return appeal_page_response(page, request)
 
-    @http("GET", f"{API}/categories")
+    @http("GET", f"{API}/categories", access=PUBLIC)
     def list_categories(self, request):
         """The category taxonomy (active categories unless ``include_inactive=true``)."""
         query = load_query(CategoryListQuery(), request.args)
@@ -404,51 +411,51 @@ class GatewayService(web.WebPages):
         """A certificate of gratitude as a PDF (its owner, or staff)."""
         return pdf_response(self.gamification_rpc.certificate(reward_id))
 
-    @http("GET", f"{API}/badges")
+    @http("GET", f"{API}/badges", access=PUBLIC)
     def badge_catalogue(self, request):
         """Every badge and level, with what earns it."""
         return json_response(self.gamification_rpc.badge_catalogue())
 
-    @http("GET", f"{API}/leaderboards/residents")
+    @http("GET", f"{API}/leaderboards/residents", access=PUBLIC)
     def resident_leaderboard(self, request):
         """Top residents of a period, city-wide or in a district; public names only."""
         query = load_query(ResidentLeaderboardQuery(), request.args)
         return json_response(self.gamification_rpc.leaderboard_residents(query),
                              headers=PUBLIC_BOARD_CACHING)
 
-    @http("GET", f"{API}/leaderboards/bodies")
+    @http("GET", f"{API}/leaderboards/bodies", access=PUBLIC)
     def body_leaderboard(self, request):
         """Bodies ranked by their shrunk (Bayesian) record in a period and domain."""
         query = load_query(BodyLeaderboardQuery(), request.args)
         return json_response(self.gamification_rpc.leaderboard_bodies(query),
                              headers=PUBLIC_BOARD_CACHING)
 
-    @http("GET", f"{API}/bodies/<string:body>/rating")
+    @http("GET", f"{API}/bodies/<string:body>/rating", access=PUBLIC)
     def body_rating(self, request, body):
         """One body's record in the running month, quarter and year and all time: on time,
         confirmed, rework, breaches, rating."""
         query = load_query(BodyRatingQuery(), request.args)
         return json_response(self.gamification_rpc.body_rating(body, query))
 
-    @http("GET", f"{API}/staff/executor-ratings")
+    @http("GET", f"{API}/staff/executor-ratings", access=roles("head", "dispatcher", "admin"))
     def executor_ratings(self, request):
         """Each executor's record (staff; a head sees their own body)."""
         query = load_query(ExecutorRatingsQuery(), request.args)
         return json_response(self.gamification_rpc.executor_ratings(query))
 
-    @http("GET", f"{API}/staff/nominations")
+    @http("GET", f"{API}/staff/nominations", access=MODERATORS)
     def list_nominations(self, request):
         """Nominations for rewards, filtered by period, status and district (staff)."""
         query = load_query(NominationsQuery(), request.args)
         return json_response(self.gamification_rpc.list_nominations(query))
 
-    @http("POST", f"{API}/staff/nominations/run")
+    @http("POST", f"{API}/staff/nominations/run", access=ADMIN)
     def run_nominations(self, request):
         """Nominate the top residents of an ended period now (admin; once per period)."""
         payload = load(RunNominations(), read_json_object(request))
         return json_response(self.gamification_rpc.run_nominations(payload["period"]))
 
-    @http("POST", f"{API}/staff/nominations/<string:nomination_id>/decision")
+    @http("POST", f"{API}/staff/nominations/<string:nomination_id>/decision", access=MODERATORS)
     def decide_nomination(self, request, nomination_id):
         """Approve a nomination with a reward (certificate or gift), or decline it (staff)."""
         payload = load(NominationDecision(), read_json_object(request))
@@ -459,40 +466,40 @@ class GatewayService(web.WebPages):
             payload["resident_name"] = names.get(resident_id)
         return json_response(self.gamification_rpc.decide_nomination(nomination_id, payload))
 
-    @http("GET", f"{API}/staff/gifts")
+    @http("GET", f"{API}/staff/gifts", access=MODERATORS)
     def list_gifts(self, request):
         """The gift catalogue with stock (staff)."""
         query = load_query(PageQuery(), request.args)
         return json_response(self.gamification_rpc.list_gifts(query))
 
-    @http("POST", f"{API}/staff/gifts")
+    @http("POST", f"{API}/staff/gifts", access=MODERATORS)
     def create_gift(self, request):
         """Add a gift to the catalogue (staff)."""
         payload = load(GiftIn(), read_json_object(request))
         return json_response(self.gamification_rpc.create_gift(payload), status=201)
 
-    @http("PATCH", f"{API}/staff/gifts/<string:gift_id>")
+    @http("PATCH", f"{API}/staff/gifts/<string:gift_id>", access=MODERATORS)
     def update_gift(self, request, gift_id):
         """Change a gift's name, description, stock or availability (staff)."""
         payload = load(GiftUpdate(), read_json_object(request))
         return json_response(self.gamification_rpc.update_gift(gift_id, payload))
 
-    @http("POST", f"{API}/staff/rewards/<string:reward_id>/delivered")
+    @http("POST", f"{API}/staff/rewards/<string:reward_id>/delivered", access=MODERATORS)
     def mark_reward_delivered(self, request, reward_id):
         """Record that a gift was handed over (staff)."""
         return json_response(self.gamification_rpc.mark_delivered(reward_id))
 
-    @http("GET", f"{API}/openapi.json")
+    @http("GET", f"{API}/openapi.json", access=PUBLIC)
     def openapi(self, request):
         """The OpenAPI 3.1 description of this API."""
         return json_response(openapi_document())
 
-    @http("GET", "/health")
+    @http("GET", "/health", access=PUBLIC)
     def health(self, request):
         """Liveness: the process is serving HTTP."""
         return json_response({"status": "ok"})
 
-    @http("GET", "/ready")
+    @http("GET", "/ready", access=PUBLIC)
     def ready(self, request):
         """Readiness: intake, routing, accounts, feedback and gamification answer ``health()``
         in time (200), else 503."""

@@ -40,6 +40,7 @@ def test_not_ready_when_a_health_check_raises(gateway):
     response = gateway.api.get("/ready")
 
     problem = assert_problem(response, 503, "unavailable")
+    assert response.headers["Retry-After"].isdigit()
     assert "routing" in problem["detail"] and "intake" not in problem["detail"]
     assert problem["checks"]["intake"] == HEALTHY
     assert problem["checks"]["routing"] == {
