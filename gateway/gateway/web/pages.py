@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 
 from hromada_common.errors import InvalidInput
 from hromada_common.lifecycle import ALLOWED_TRANSITIONS, AppealState, DONE_STATES
+from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from gateway.http import HttpEntrypoint
+from gateway.http import PUBLIC, Access, HttpEntrypoint
 from gateway.schemas import AppealListQuery, load_query
 
 from .assets import IMMUTABLE
@@ -68,7 +69,11 @@ CATEGORY_CACHE_SECONDS = 60.0
 
 
 class PageEntrypoint(HttpEntrypoint):
-    """An HTTP entrypoint whose failures are HTML pages in the reader's language."""
+    """An HTTP entrypoint whose failures are HTML pages in the reader's language. Pages are
+    public unless they say otherwise (``access=``)."""
+
+    def __init__(self, method, url, access: Access = PUBLIC, **kwargs):
+        super().__init__(method, url, access=access, **kwargs)
 
     def response_from_exception(self, exc, request=None):
         problem = super().response_from_exception(exc, request)
@@ -90,19 +95,31 @@ class PageEntrypoint(HttpEntrypoint):
 page = PageEntrypoint.decorator
 
 
+class CategoryNames(DependencyProvider):
+    """Category code → {"uk": …, "en": …}, kept a minute per gateway process (the taxonomy
+    changes rarely, and a page must not cost an extra RPC call each time)."""
+
+    def setup(self):
+        self.fetched_at, self.names = float("-inf"), {}
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def get(self, routing_rpc) -> dict:
+        if time.monotonic() - self.fetched_at > CATEGORY_CACHE_SECONDS:
+            self.names = {c["code"]: c["name"] for c in routing_rpc.list_categories(False)}
+            self.fetched_at = time.monotonic()
+        return self.names
+
+
 class WebPages:
     """Page routes of the portal. The service class that mixes this in provides
     ``intake_rpc`` and ``routing_rpc``."""
 
-    _categories: tuple[float, dict] = (0.0, {})
+    category_names = CategoryNames()
 
     def _category_names(self) -> dict:
-        """Category code → {"uk": …, "en": …}, kept for a minute (the taxonomy changes rarely)."""
-        fetched_at, names = WebPages._categories
-        if time.monotonic() - fetched_at > CATEGORY_CACHE_SECONDS:
-            names = {c["code"]: c["name"] for c in self.routing_rpc.list_categories(False)}
-            WebPages._categories = (time.monotonic(), names)
-        return names
+        return self.category_names.get(self.routing_rpc)
 
     def _page(self, request, template, status=200, **context):
         locale = negotiate(request)
