@@ -9,7 +9,7 @@ from nameko.testing.services import entrypoint_waiter
 from hromada_common import events as ev
 from hromada_common.auth import TooManyRequests, Unauthenticated
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hromada_common.testing.helpers import publish_events
+from hromada_common.testing.helpers import publish_events, wait_until
 
 from .conftest import PASSWORD, call, unique_email, wait_for_code
 
@@ -64,16 +64,47 @@ def test_unverified_account_can_sign_in_and_its_token_says_so(accounts_container
     assert verifier.verify(tokens["access_token"]).verified is False
 
 
-def test_registration_names_every_bad_field_and_refuses_a_taken_email(accounts_container):
+def test_registration_names_every_bad_field(accounts_container):
     with pytest.raises(InvalidInput) as err:
         register(accounts_container, "not-an-email", password="short", display_name="",
                  phone="12345")
     assert set(err.value.fields) == {"email", "password", "display_name", "phone"}
+
+
+def test_registering_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(
+        accounts_container, mail_sink, database):
+    from deploy.mailsink import messages_to, text_of
+
     email = unique_email()
+    first = register(accounts_container, email)
+    wait_for_code(mail_sink[1], email)
+    other_password = "another long passphrase"
+    again = register(accounts_container, email.title(), password=other_password,
+                     display_name="Хтось Інший")
+    assert set(again) == set(first)  # the same shape, nothing tells the two apart
+    assert again["id"] != first["id"] and again["email"] == email
+    assert (again["verified"], again["roles"], again["status"]) == (False, ["resident"], "active")
+
+    def attempt_mails():
+        return [m for m in messages_to(mail_sink[1], email) if "tried to sign up" in m["Subject"]]
+
+    (warning,) = wait_until(attempt_mails, timeout=15, message="the owner to be told")
+    assert "Олена Коваль" in text_of(warning) and "password-reset" in text_of(warning)
+    # nothing about the real account changed: the old password still works, the new one not
+    call(accounts_container, "issue_tokens", email, PASSWORD)
+    with pytest.raises(Unauthenticated):
+        call(accounts_container, "issue_tokens", email, other_password)
+    with database() as uow:
+        assert uow.accounts.get(again["id"]) is None
+        audit = [e.action for e in uow.accounts.audit_of(first["id"])]
+    assert audit.count("registration_attempted") == 1
+    # a loop of attempts mails the owner once an hour, not once per attempt
     register(accounts_container, email)
-    with pytest.raises(Conflict) as err:
-        register(accounts_container, email.title())
-    assert "email" in err.value.fields
+    with database() as uow:
+        queued = [m for m in uow.mail.of_address(email) if "tried to sign up" in m.subject]
+        assert [e.action for e in uow.accounts.audit_of(first["id"])].count(
+            "registration_attempted") == 2
+    assert len(queued) == 1
 
 
 def test_wrong_code_is_refused_and_five_wrong_codes_exhaust_it(accounts_container, mail_sink):

@@ -412,6 +412,13 @@ class MailOutbox:
             .order_by(MailOutboxRecord.next_attempt_at, MailOutboxRecord.id)
             .limit(limit).with_for_update(skip_locked=True)).scalars())
 
+    def queued_since(self, address: str, subject: str, since: datetime) -> bool:
+        """Whether mail with ``subject`` was queued to ``address`` at or after ``since``
+        (however its delivery went): a mail nobody asked for is sent at most that often."""
+        return self.session.execute(select(MailOutboxRecord.id).where(
+            MailOutboxRecord.to_address == address, MailOutboxRecord.subject == subject,
+            MailOutboxRecord.created_at >= since).limit(1)).first() is not None
+
     def of_address(self, address: str) -> list[MailOutboxRecord]:
         return list(self.session.execute(select(MailOutboxRecord).where(
             MailOutboxRecord.to_address == address).order_by(MailOutboxRecord.id)).scalars())

@@ -22,7 +22,7 @@ from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, l
 from ..domain import notifications as notices
 from ..domain.api_keys import INTEGRATION_TRUST, ApiKey, api_key_problems
 from ..domain.codes import CodePurpose, CodeRejected, OneTimeCode
-from ..domain.messages import code_mail
+from ..domain.messages import code_mail, registration_attempt_mail
 from ..domain.model import (
     Account,
     AccountDeleted,
@@ -143,7 +143,13 @@ def _code_error(reason: str) -> InvalidInput:
 
 
 def register(uow, security: Security, email, password, display_name, phone=None) -> dict:
-    """Create a resident account and mail it a verification code."""
+    """Create a resident account and mail it a verification code.
+
+    An address that already has an account gets the very same answer (an account view that
+    is never stored) after the same work (the password is hashed either way), so the form
+    tells nobody which addresses are registered; the owner is mailed instead (at most once
+    per :data:`REGISTRATION_ATTEMPT_MAIL_INTERVAL`) that someone tried.
+    """
     email = normalise_email(email)
     display_name = normalise_display_name(display_name)
     phone = normalise_phone(phone)
@@ -158,20 +164,34 @@ def register(uow, security: Security, email, password, display_name, phone=None)
         raise _invalid(errors)
     password_hash = security.hasher.hash(password)
     now = _now()
-    taken = Conflict("an account with this email already exists",
-                     {"email": ["already registered; sign in or reset the password"]})
+    account = Account.register(id=_new_id(), email=email, display_name=display_name,
+                               phone=phone, password_hash=password_hash, now=now)
     with uow:
-        if uow.accounts.get_by_email(email) is not None:
-            raise taken
-        account = Account.register(id=_new_id(), email=email, display_name=display_name,
-                                   phone=phone, password_hash=password_hash, now=now)
+        existing = uow.accounts.get_by_email(email)
+        if existing is not None:
+            _tell_owner_of_registration_attempt(uow, existing, now)
+            uow.commit()
+            return account_view(account)  # the decoy: the same shape, never stored
         try:
             uow.accounts.add(account)
-        except IntegrityError:  # registered a moment ago by a racing request
-            raise taken
+        except IntegrityError:  # registered a moment ago by a racing request: same answer
+            return account_view(account)
         _mail_code(uow, account, CodePurpose.VERIFY_EMAIL, now)
         uow.commit()
     return account_view(account)
+
+
+REGISTRATION_ATTEMPT_MAIL_INTERVAL = timedelta(hours=1)
+"""Someone may submit the form for a stranger's address in a loop: the owner hears of it once
+an hour at most, not once per attempt."""
+
+
+def _tell_owner_of_registration_attempt(uow, owner: Account, now: datetime) -> None:
+    uow.accounts.record_audit(AuditEntry(owner.id, "registration_attempted", "anonymous", now,
+                                         "sign-up with this account's email address"))
+    subject, body = registration_attempt_mail(owner.display_name)
+    if not uow.mail.queued_since(owner.email, subject, now - REGISTRATION_ATTEMPT_MAIL_INTERVAL):
+        uow.mail.enqueue(owner.email, subject, body, now)
 
 
 def _redeem_code(uow, email, code, purpose: CodePurpose, now):
