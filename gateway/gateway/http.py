@@ -16,7 +16,7 @@ from functools import partial
 from http import HTTPStatus
 
 from eventlet.event import Event
-from hromada_common.auth import AUTH_CONTEXT_KEY, TooManyRequests, Unauthenticated, verifier_from_config
+from hromada_common.auth import AUTH_CONTEXT_KEY, CLIENT_IP_CONTEXT_KEY, TooManyRequests, Unauthenticated, verifier_from_config
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
@@ -24,7 +24,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from gateway.ratelimit import RateLimitGate
+from gateway.ratelimit import RateLimitGate, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def error_response(exc: Exception, request: Request) -> Response:
                 instance,
                 title=getattr(exc, "title", None),
                 fields=getattr(exc, "fields", None),
-                extra=getattr(exc, "extra", None),
+                extra=_error_extra(exc),
                 headers=_error_headers(exc),
             )
     log.error(
@@ -168,11 +168,18 @@ def error_response(exc: Exception, request: Request) -> Response:
     return problem_response(500, "The server failed to handle the request.", instance)
 
 
+def _error_extra(exc: Exception) -> dict | None:
+    extra = getattr(exc, "extra", None)
+    if isinstance(exc, TooManyRequests):  # every 429 says how long to wait, in whole seconds
+        return {**(extra or {}), "retry_after": retry_after_seconds(exc)}
+    return extra
+
+
 def _error_headers(exc: Exception) -> dict:
     if isinstance(exc, Unauthenticated):
         return {"WWW-Authenticate": 'Bearer realm="hromada"'}
     if isinstance(exc, TooManyRequests):
-        return {"Retry-After": str(int(exc.extra.get("retry_after") or 1))}
+        return {"Retry-After": str(retry_after_seconds(exc))}
     return {}
 
 
@@ -264,7 +271,8 @@ class ProblemWebServer(WebServer):
         return ProblemWsgiApp(self)
 
     def context_data_from_headers(self, request):
-        context = {REQUEST_ID_CONTEXT_KEY: request_id_of(request)}
+        context = {REQUEST_ID_CONTEXT_KEY: request_id_of(request),
+                   CLIENT_IP_CONTEXT_KEY: client_ip(request)}  # sign-in throttling's source
         token = bearer_token(request)
         if token:
             # Passed on to every RPC call: each service verifies it again itself.

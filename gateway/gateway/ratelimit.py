@@ -431,6 +431,18 @@ def headers(decisions: Sequence[Decision]) -> dict[str, str]:
     return result
 
 
+def retry_after_seconds(exc) -> int:
+    """The whole seconds (at least 1) a throttled caller must wait, from a
+    ``TooManyRequests``'s ``extra["retry_after"]`` (rounded up; 1 when missing or unusable),
+    so every 429 carries an integer in its body and its ``Retry-After``."""
+    value = (getattr(exc, "extra", None) or {}).get("retry_after")
+    try:
+        seconds = math.ceil(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return 1
+    return max(1, min(seconds, MAX_WINDOW))
+
+
 def client_key(client_ip: str | None) -> str:
     """The partition key for a client address: IPv4 as is, IPv6 by its /64 (one subscriber
     usually holds a whole /64, so per-address keys would be trivially dodged)."""
@@ -550,5 +562,5 @@ class RateLimitGate:
 __all__ = [
     "Policy", "DEFAULT_POLICIES", "policies_from_config", "Decision", "RateLimiter",
     "LocalCounter", "headers", "most_restrictive", "choose_policies", "client_key",
-    "RateLimitGate", "GateResult",
+    "RateLimitGate", "GateResult", "retry_after_seconds",
 ]

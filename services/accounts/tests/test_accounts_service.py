@@ -141,22 +141,97 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(accounts_container
     assert str(unknown.value) == str(wrong.value) == "invalid email or password"
 
 
-def test_five_wrong_passwords_lock_the_address_even_for_the_right_one(accounts_container,
+def call_from(container, client_ip, method, *args, token=None, **kwargs):
+    """Call as the gateway does for a client at ``client_ip`` (``hromada.client_ip``)."""
+    from nameko.testing.services import entrypoint_hook
+
+    context = {"hromada.client_ip": client_ip} | ({"hromada.auth": token} if token else {})
+    with entrypoint_hook(container, method, context_data=context) as hook:
+        return hook(*args, **kwargs)
+
+
+def test_five_wrong_passwords_lock_the_address_from_that_source_only(accounts_container,
                                                                       make_account):
     account = make_account()
+    attacker, owner = "203.0.113.7", "198.51.100.20"
     for _ in range(5):
         with pytest.raises(Unauthenticated):
-            call(accounts_container, "issue_tokens", account.email, "wrong password!")
+            call_from(accounts_container, attacker, "issue_tokens", account.email, "wrong password!")
     with pytest.raises(TooManyRequests) as locked:
-        call(accounts_container, "issue_tokens", account.email, PASSWORD)
-    assert 55 <= locked.value.extra["retry_after"] <= 60
+        call_from(accounts_container, attacker, "issue_tokens", account.email, PASSWORD)
+    retry_after = locked.value.extra["retry_after"]
+    assert isinstance(retry_after, int) and 55 <= retry_after <= 60
+    # the owner, anywhere else, is not locked out by someone else's guessing
+    assert call_from(accounts_container, owner, "issue_tokens", account.email, PASSWORD)
+    # an IPv6 client is one source per /64: hopping addresses inside it does not help
+    for suffix in range(5):
+        with pytest.raises(Unauthenticated):
+            call_from(accounts_container, f"2001:db8:1:2::{suffix + 1}", "issue_tokens",
+                      account.email, "wrong password!")
+    with pytest.raises(TooManyRequests):
+        call_from(accounts_container, "2001:db8:1:2::99", "issue_tokens", account.email, PASSWORD)
     # unknown addresses are throttled the same way: a lock reveals nothing
     stranger = unique_email()
     for _ in range(5):
         with pytest.raises(Unauthenticated):
-            call(accounts_container, "issue_tokens", stranger, "wrong password!")
+            call_from(accounts_container, attacker, "issue_tokens", stranger, "wrong password!")
     with pytest.raises(TooManyRequests):
-        call(accounts_container, "issue_tokens", stranger, "wrong password!")
+        call_from(accounts_container, attacker, "issue_tokens", stranger, "wrong password!")
+
+
+def test_a_password_reset_lifts_every_lock_on_the_address(accounts_container, make_account,
+                                                          mail_sink):
+    account = make_account()
+    shared_office_ip = "192.0.2.44"  # the guesser and the owner behind one NAT
+    for _ in range(5):
+        with pytest.raises(Unauthenticated):
+            call_from(accounts_container, shared_office_ip, "issue_tokens", account.email, "nope nope!")
+    with pytest.raises(TooManyRequests):
+        call_from(accounts_container, shared_office_ip, "issue_tokens", account.email, PASSWORD)
+    # the reset link works while the lock holds
+    assert call_from(accounts_container, shared_office_ip, "request_password_reset",
+                     account.email) == {}
+    code = wait_for_code(mail_sink[1], account.email)
+    new_password = "a brand new passphrase"
+    call_from(accounts_container, shared_office_ip, "reset_password", account.email, code,
+              new_password)
+    assert call_from(accounts_container, shared_office_ip, "issue_tokens", account.email,
+                     new_password)
+
+
+@pytest.fixture
+def alerting_accounts(container_factory, accounts_config):
+    from accounts.service import AccountsService
+
+    container = container_factory(AccountsService, accounts_config | {
+        "LOGIN_GUESSING_ALERT_FAILURES": 8})
+    container.start()
+    return container
+
+
+def test_guessing_spread_over_many_sources_raises_the_alarm_not_a_lock(
+        alerting_accounts, make_account, database, accounts_config, caplog):
+    from deploy.ops import sign_in_guessing
+
+    account = make_account(roles=("admin",))
+    sources = [f"203.0.113.{n}" for n in range(1, 5)]
+    with caplog.at_level("WARNING", logger="accounts.service_layer.handlers"):
+        for _ in range(2):
+            for source in sources:  # 4 sources × 2 = 8 failures: none of them locked
+                with pytest.raises(Unauthenticated):
+                    call_from(alerting_accounts, source, "issue_tokens", account.email, "guess guess")
+    alerts = [r for r in caplog.records if "sustained password guessing" in r.getMessage()]
+    assert len(alerts) == 1 and alerts[0].levelname == "WARNING"
+    assert account.id in alerts[0].getMessage() and "4 source(s)" in alerts[0].getMessage()
+    with database() as uow:
+        audit = [e for e in uow.accounts.audit_of(account.id) if e.action == "sign_in_guessing"]
+    assert len(audit) == 1 and "8 failed sign-ins from 4 source(s)" in audit[0].reason
+    # the admin is not locked out: an alert, not a lock, answers distributed guessing
+    assert call_from(alerting_accounts, "198.51.100.1", "issue_tokens", account.email, PASSWORD)
+    # and operators see the figure (python -m deploy.ops sign-ins)
+    (row,) = [r for r in sign_in_guessing(accounts_config["DATABASE_URL"])
+              if r["account_id"] == account.id]
+    assert (row["failures"], row["sources"], row["locked_sources"]) == (8, 4, 0)
 
 
 # ------------------------------------------------------------------------- refresh, logout

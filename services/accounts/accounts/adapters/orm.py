@@ -118,9 +118,13 @@ class RefreshTokenRecord(Base):
 
 
 class LoginThrottleRecord(Base):
+    """Failed sign-ins for one address from one source: ``key`` hashes both, ``address_key``
+    the address alone (to add up every source's failures and clear them all on a reset)."""
+
     __tablename__ = "login_throttles"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address_key: Mapped[str | None] = mapped_column(String(64), index=True)
     failures: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

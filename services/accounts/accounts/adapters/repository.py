@@ -311,15 +311,15 @@ class ThrottleRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def lock(self, key: str) -> LoginThrottle:
+    def lock(self, key: str, address: str = "") -> LoginThrottle:
         """The throttle for ``key``, its row created if missing and locked until commit, so
-        parallel guesses at one address are counted one after another."""
+        parallel guesses at one address from one source are counted one after another."""
         _insert_ignoring_conflicts(self.session, LoginThrottleRecord.__table__,
-                                   {"key": key, "failures": 0})
+                                   {"key": key, "address_key": address or None, "failures": 0})
         record = self.session.execute(select(LoginThrottleRecord).where(
             LoginThrottleRecord.key == key).with_for_update()).scalar_one()
-        return LoginThrottle(key=record.key, failures=record.failures,
-                             locked_until=aware(record.locked_until),
+        return LoginThrottle(key=record.key, address=record.address_key or address,
+                             failures=record.failures, locked_until=aware(record.locked_until),
                              last_failure_at=aware(record.last_failure_at))
 
     def save(self, throttle: LoginThrottle) -> None:
@@ -330,8 +330,23 @@ class ThrottleRepository:
         self.session.execute(update(LoginThrottleRecord)
                              .where(LoginThrottleRecord.key == throttle.key)
                              .values(failures=throttle.failures,
+                                     address_key=throttle.address or None,
                                      locked_until=throttle.locked_until,
                                      last_failure_at=throttle.last_failure_at))
+
+    def failures_of_address(self, address: str, since: datetime) -> tuple[int, int]:
+        """``(failures, sources)``: the failed sign-ins recorded for the address from every
+        source whose last failure is at or after ``since``, and how many sources those are."""
+        failures, sources = self.session.execute(
+            select(func.coalesce(func.sum(LoginThrottleRecord.failures), 0), func.count())
+            .where(LoginThrottleRecord.address_key == address,
+                   LoginThrottleRecord.last_failure_at >= since)).one()
+        return int(failures), int(sources)
+
+    def clear_address(self, address: str) -> int:
+        """Forget the address's failures from every source (its owner proved who they are)."""
+        return self.session.execute(delete(LoginThrottleRecord).where(
+            LoginThrottleRecord.address_key == address)).rowcount
 
     def purge_idle(self, before: datetime) -> int:
         return self.session.execute(delete(LoginThrottleRecord).where(

@@ -40,7 +40,7 @@ from ..domain.model import (
     roles_problems,
 )
 from ..domain.passwords import PasswordHasher, password_problems
-from ..domain.throttling import Locked, ThrottlePolicy, throttle_key
+from ..domain.throttling import Locked, LoginThrottle, ThrottlePolicy, address_key, source_of, throttle_key
 from ..domain.tokens import RefreshRejected, TokenFamily, hash_token
 from ..schemas import (
     EmailNotificationsIn,
@@ -246,24 +246,58 @@ def resend_verification(uow, email) -> dict:
 # ------------------------------------------------------------------------------ sign-in
 
 
-def issue_tokens(uow, security: Security, email, password) -> dict:
+def _locked_error(locked: Locked, what: str = "failed sign-ins") -> TooManyRequests:
+    retry_after = int(locked.retry_after)
+    return TooManyRequests(f"too many {what} from here; try again in {retry_after} s, or "
+                           "reset the password", extra={"retry_after": retry_after})
+
+
+def _lock_throttle(uow, email: str, client_ip) -> LoginThrottle:
+    """The throttle of ``email`` from the caller's source, locked until commit."""
+    return uow.throttles.lock(throttle_key(email, source_of(client_ip)), address_key(email))
+
+
+def _record_failed_password(uow, security: Security, throttle: LoginThrottle, now: datetime,
+                            account: Account | None) -> None:
+    """Count a wrong password against its address and source, and raise the alarm when the
+    address's failures from every source together cross the sustained-guessing threshold."""
+    policy = security.settings.throttle
+    throttle.record_failure(now, policy)
+    uow.throttles.save(throttle)
+    if policy.alert_after <= 0:
+        return
+    failures, sources = uow.throttles.failures_of_address(throttle.address,
+                                                          now - policy.alert_window)
+    if policy.alerts_at(failures - 1, failures):
+        who = f"account {account.id}" if account is not None else "an unregistered address"
+        minutes = int(policy.alert_window.total_seconds() // 60)
+        log.warning("sustained password guessing: %d failed sign-ins for %s (address key "
+                    "%s…) from %d source(s) within %d minutes", failures, who,
+                    throttle.address[:12], sources, minutes)
+        if account is not None:
+            uow.accounts.record_audit(AuditEntry(
+                account.id, "sign_in_guessing", "system", now,
+                f"{failures} failed sign-ins from {sources} source(s) within {minutes} minutes"))
+
+
+def issue_tokens(uow, security: Security, email, password, client_ip=None) -> dict:
     """Sign in with email and password: an access token and a refresh token.
 
     Unverified and blocked accounts may sign in (their tokens say so and other services
     refuse their state changes); deleted ones cannot, having neither email nor password.
+    Wrong passwords lock the address for the source they came from (``client_ip``, as the
+    gateway saw it) only: the owner elsewhere still signs in.
     """
     email = normalise_email(email)
     if not isinstance(email, str) or not email:
         raise Unauthenticated(BAD_CREDENTIALS)
     now = _now()
     with uow:
-        throttle = uow.throttles.lock(throttle_key(email))
+        throttle = _lock_throttle(uow, email, client_ip)
         try:
             throttle.check(now)
         except Locked as locked:
-            raise TooManyRequests(
-                f"too many failed sign-ins; try again in {locked.retry_after} s",
-                extra={"retry_after": locked.retry_after})
+            raise _locked_error(locked)
         account = uow.accounts.get_by_email(email)
         if account is None or account.password_hash is None:
             security.hasher.burn(password)  # as slow as a real check: no enumeration by timing
@@ -271,8 +305,7 @@ def issue_tokens(uow, security: Security, email, password) -> dict:
         else:
             ok = security.hasher.verify(account.password_hash, password)
         if not ok:
-            throttle.record_failure(now, security.settings.throttle)
-            uow.throttles.save(throttle)
+            _record_failed_password(uow, security, throttle, now, account)
             uow.commit()
             raise Unauthenticated(BAD_CREDENTIALS)
         throttle.record_success()
@@ -355,9 +388,8 @@ def reset_password(uow, security: Security, email, code, new_password) -> dict:
         account.verify_email(now)  # the code reached the mailbox: that proves it too
         uow.accounts.save(account)
         uow.tokens.revoke_all(account.id, now, "password reset")
-        throttle = uow.throttles.lock(throttle_key(email))
-        throttle.record_success()
-        uow.throttles.save(throttle)
+        # The mailbox proved the owner: no lock from any source keeps them out any longer.
+        uow.throttles.clear_address(address_key(email))
         uow.commit()
     return {}
 
@@ -544,20 +576,20 @@ def export_my_data(uow, identity: Identity) -> dict:
                            uow.notifications.of_account(account.id))
 
 
-def delete_my_account(uow, security: Security, identity: Identity, password) -> dict:
-    """Erase the caller's personal data, after checking the password once more."""
+def delete_my_account(uow, security: Security, identity: Identity, password,
+                      client_ip=None) -> dict:
+    """Erase the caller's personal data, after checking the password once more (throttled
+    as sign-in is, by address and source)."""
     now = _now()
     with uow:
         account = _own_account(uow, identity, for_update=True)
-        throttle = uow.throttles.lock(throttle_key(account.email))
+        throttle = _lock_throttle(uow, account.email, client_ip)
         try:
             throttle.check(now)
         except Locked as locked:
-            raise TooManyRequests(f"too many wrong passwords; try again in {locked.retry_after} s",
-                                  extra={"retry_after": locked.retry_after})
+            raise _locked_error(locked, "wrong passwords")
         if not security.hasher.verify(account.password_hash, password):
-            throttle.record_failure(now, security.settings.throttle)
-            uow.throttles.save(throttle)
+            _record_failed_password(uow, security, throttle, now, account)
             uow.commit()
             raise _invalid({"password": ["does not match"]})
         email = account.email
