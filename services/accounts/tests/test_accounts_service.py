@@ -3,6 +3,8 @@ throwaway vhost), real PostgreSQL (a throwaway database) and a real SMTP convers
 the development mail sink."""
 from datetime import datetime, timedelta, timezone
 
+import uuid
+
 import pytest
 from nameko.testing.services import entrypoint_waiter
 
@@ -105,6 +107,38 @@ def test_registering_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(
         assert [e.action for e in uow.accounts.audit_of(first["id"])].count(
             "registration_attempted") == 2
     assert len(queued) == 1
+
+
+def test_registration_refuses_blank_and_common_passwords_and_ip_address_emails(
+        accounts_container):
+    for password, message in ((" " * 16, "must not be only spaces"),
+                              ("1029384756", "is one of the most common passwords; choose another")):
+        with pytest.raises(InvalidInput) as err:
+            register(accounts_container, password=password)
+        assert err.value.fields == {"password": [message]}
+    with pytest.raises(InvalidInput) as err:
+        register(accounts_container, "olena@[192.0.2.1]")
+    assert err.value.fields == {"email": ["must name a mail domain, not an IP address"]}
+
+
+def test_a_look_alike_of_a_registered_address_is_refused(accounts_container, make_account,
+                                                         sign_in, database):
+    from hromada_common.errors import InvalidInput as Invalid
+
+    label = uuid.uuid4().hex[:8]
+    original = register(accounts_container, f"moderator.{label}@example.org")
+    for lookalike in (f"mоderatоr.{label}@example.org",           # Cyrillic о
+                      f"ｍoderator.{label}@example.org",           # fullwidth m
+                      f"rnoderator.{label}@example.org"):          # r + n for m
+        with pytest.raises(Invalid) as err:
+            register(accounts_container, lookalike)
+        assert list(err.value.fields) == ["email"] and "looks like" in err.value.fields["email"][0]
+    with database() as uow:
+        assert uow.accounts.get_by_email(f"mоderatоr.{label}@example.org") is None
+    # once the original is deleted, nothing of it is kept, its skeleton neither
+    tokens = call(accounts_container, "issue_tokens", original["email"], PASSWORD)
+    call(accounts_container, "delete_my_account", PASSWORD, token=tokens["access_token"])
+    assert register(accounts_container, f"mоderatоr.{label}@example.org")["verified"] is False
 
 
 def test_wrong_code_is_refused_and_five_wrong_codes_exhaust_it(accounts_container, mail_sink):

@@ -42,6 +42,8 @@ class AccountRecord(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # NULL once the account is deleted; several NULLs do not collide in a unique index.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # the UTS #39 confusable skeleton of the email (domain.lookalikes): look-alikes collide
+    email_skeleton: Mapped[str | None] = mapped_column(String(1024), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     display_name: Mapped[str | None] = mapped_column(String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))

@@ -10,6 +10,7 @@ from hromada_common.db import aware
 
 from ..domain.api_keys import ApiKey
 from ..domain.codes import CodePurpose, OneTimeCode
+from ..domain.lookalikes import skeleton
 from ..domain.model import Account, AuditEntry
 from ..domain.notifications import Notification
 from ..domain.throttling import LoginThrottle
@@ -57,6 +58,7 @@ def _account(record: AccountRecord) -> Account:
 
 def _fill(record: AccountRecord, account: Account) -> None:
     record.email = account.email
+    record.email_skeleton = skeleton(account.email) if account.email else None
     record.phone = account.phone
     record.display_name = account.display_name
     record.password_hash = account.password_hash
@@ -96,6 +98,12 @@ class AccountRepository:
         if for_update:
             query = query.with_for_update()
         record = self.session.execute(query).scalar_one_or_none()
+        return _account(record) if record else None
+
+    def get_by_skeleton(self, email: str) -> Account | None:
+        """The account whose email looks like ``email`` (the same confusable skeleton)."""
+        record = self.session.execute(select(AccountRecord).where(
+            AccountRecord.email_skeleton == skeleton(email))).scalar_one_or_none()
         return _account(record) if record else None
 
     def get_many(self, account_ids: list[str]) -> list[Account]:

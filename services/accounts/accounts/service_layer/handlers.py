@@ -172,6 +172,8 @@ def register(uow, security: Security, email, password, display_name, phone=None)
             _tell_owner_of_registration_attempt(uow, existing, now)
             uow.commit()
             return account_view(account)  # the decoy: the same shape, never stored
+        if uow.accounts.get_by_skeleton(email) is not None:
+            raise _invalid({"email": [LOOKALIKE]})
         try:
             uow.accounts.add(account)
         except IntegrityError:  # registered a moment ago by a racing request: same answer
@@ -180,6 +182,9 @@ def register(uow, security: Security, email, password, display_name, phone=None)
         uow.commit()
     return account_view(account)
 
+
+LOOKALIKE = ("looks like an address already registered here (the same letters from another "
+             "alphabet or style); register with your own address")
 
 REGISTRATION_ATTEMPT_MAIL_INTERVAL = timedelta(hours=1)
 """Someone may submit the form for a stranger's address in a loop: the owner hears of it once
