@@ -381,6 +381,22 @@ def test_only_an_admin_sets_roles_and_executors_need_a_body(accounts_container, 
         call(accounts_container, "set_roles", admin.id, ["resident"], token=admin_token)
 
 
+def test_a_role_change_publishes_roles_changed(accounts_container, make_account, sign_in,
+                                               listener):
+    admin = make_account(roles=("admin",))
+    executor = make_account(roles=("executor",), body="kyivavtodor")
+    token = sign_in(admin)["access_token"]
+    call(accounts_container, "set_roles", executor.id, ["resident"], token=token)
+    call(accounts_container, "set_roles", executor.id, ["resident"], token=token)  # no change
+    (event,) = listener.wait_for(lambda e: e["type"] == ev.ACCOUNT_ROLES_CHANGED
+                                 and e["subject"] == executor.id, count=1)
+    assert event["data"] | {"at": None} == {
+        "account_id": executor.id, "roles": ["resident"], "body": None,
+        "previous_roles": ["executor"], "previous_body": "kyivavtodor", "by": admin.id,
+        "at": None}
+    assert event["actor"] == admin.id
+
+
 def test_a_demoted_admin_token_is_not_enough(accounts_container, make_account, sign_in):
     first, second = make_account(roles=("admin",)), make_account(roles=("admin",))
     stale_token = sign_in(second)["access_token"]

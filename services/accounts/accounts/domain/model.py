@@ -144,6 +144,17 @@ class TrustChanged:
 
 
 @dataclass(frozen=True)
+class RolesChanged:
+    account_id: str
+    roles: frozenset[str]
+    body: str | None
+    previous_roles: frozenset[str]
+    previous_body: str | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class AccountDeleted:
     account_id: str
     at: datetime
@@ -321,6 +332,7 @@ class Account:
         if roles == self.roles and body == self.body:
             return False
         before = f"{sorted(self.roles)} body={self.body}"
+        self.events.append(RolesChanged(self.id, roles, body, self.roles, self.body, by, now))
         self.roles, self.body = roles, body
         self._audit("roles_set", by, now, f"{before} -> {sorted(roles)} body={body}")
         return True

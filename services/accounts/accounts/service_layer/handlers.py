@@ -28,6 +28,7 @@ from ..domain.model import (
     AccountDeleted,
     AccountError,
     AuditEntry,
+    RolesChanged,
     StatusChanged,
     TrustChanged,
     TrustPolicy,
@@ -109,6 +110,12 @@ def _record_events(uow, account: Account) -> None:
                 "account_id": event.account_id, "trust_level": event.trust_level,
                 "reason": event.reason, "at": event.at,
             }, subject=event.account_id, actor="accounts")
+        elif isinstance(event, RolesChanged):
+            uow.record_event(ev.ACCOUNT_ROLES_CHANGED, {
+                "account_id": event.account_id, "roles": sorted(event.roles),
+                "body": event.body, "previous_roles": sorted(event.previous_roles),
+                "previous_body": event.previous_body, "by": event.by, "at": event.at,
+            }, subject=event.account_id, actor=event.by)
         elif isinstance(event, AccountDeleted):
             uow.record_event(ev.ACCOUNT_DELETED, {"account_id": event.account_id,
                                                   "at": event.at},
@@ -480,6 +487,7 @@ def set_roles(uow, identity: Identity, account_id, roles, body=None) -> dict:
             raise Conflict(str(exc))
         if changed:
             uow.accounts.save(account)
+            _record_events(uow, account)
             uow.commit()
     return account_view(account)
 
