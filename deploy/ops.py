@@ -5,6 +5,7 @@
     python -m deploy.ops dead-letters replay QUEUE [--limit N] [--to QUEUE]
     python -m deploy.ops queues                             # every queue: depth and consumers
     python -m deploy.ops outbox SERVICE [--database-url URL] [--max-age SECONDS]
+    python -m deploy.ops sign-ins [--database-url URL] [--window SECONDS] [--alert N]
 
 Connections (each also accepted after the command):
   --mgmt-uri  RabbitMQ management HTTP API, default $RABBIT_MGMT_URI or
@@ -463,6 +464,55 @@ def cmd_outbox(settings: Settings, args) -> int:
     return 0
 
 
+def sign_in_guessing(database_url: str, window: float = 3600.0, at_least: int = 1) -> list[dict]:
+    """Failed sign-ins per email address within the last ``window`` seconds, from accounts'
+    throttles (addresses only as hashes, as stored): failures, how many sources, how many of
+    those are locked now, and the account id when the address has one. Busiest first."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from hromada_common.db import normalise_url
+
+    engine = create_engine(normalise_url(database_url), poolclass=NullPool)
+    query = text(
+        "SELECT t.address_key, sum(t.failures) AS failures, count(*) AS sources,"
+        " count(*) FILTER (WHERE t.locked_until > now()) AS locked, min(a.id) AS account_id"
+        " FROM login_throttles t LEFT JOIN accounts a"
+        "   ON a.email IS NOT NULL AND encode(sha256(convert_to(a.email, 'UTF8')), 'hex') = t.address_key"
+        " WHERE t.address_key IS NOT NULL AND t.last_failure_at >= now() - make_interval(secs => :window)"
+        " GROUP BY t.address_key HAVING sum(t.failures) >= :at_least"
+        " ORDER BY failures DESC, t.address_key")
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query, {"window": window, "at_least": at_least}).all()
+    except Exception as exc:  # noqa: BLE001
+        raise OpsError(f"cannot read sign-in throttles at {_redact(database_url)}: {exc}") from exc
+    finally:
+        engine.dispose()
+    return [{"address_key": r.address_key, "failures": int(r.failures), "sources": int(r.sources),
+             "locked_sources": int(r.locked), "account_id": r.account_id} for r in rows]
+
+
+def cmd_sign_ins(settings: Settings, args) -> int:
+    url = args.database_url or os.environ.get("ACCOUNTS_DATABASE_URL")
+    if not url:
+        raise OpsError("pass --database-url or set ACCOUNTS_DATABASE_URL")
+    rows = sign_in_guessing(url, args.window)
+    if rows:
+        print(format_table(
+            ["ADDRESS (SHA-256)", "ACCOUNT", "FAILURES", "SOURCES", "LOCKED"],
+            [[r["address_key"][:16] + "…", r["account_id"] or "(none)", r["failures"],
+              r["sources"], r["locked_sources"]] for r in rows], right={2, 3, 4}))
+        print()
+    total = sum(r["failures"] for r in rows)
+    print(f"failed sign-ins in the last {_age(args.window)}: {total} on {len(rows)} address(es)")
+    if args.alert is not None and any(r["failures"] >= args.alert for r in rows):
+        print(f"an address has {args.alert} or more failed sign-ins: sustained guessing",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
 # ------------------------------------------------------------------------------------ CLI
 
 
@@ -514,6 +564,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the service's database (default $<SERVICE>_DATABASE_URL)")
     outbox.add_argument("--max-age", type=float, default=None, metavar="SECONDS",
                         help="exit 2 when the oldest unpublished event is older than this")
+
+    sign_ins = commands.add_parser("sign-ins", parents=[common],
+                                   help="failed sign-ins per address (password guessing)")
+    sign_ins.add_argument("--database-url", default=None,
+                          help="accounts' database (default $ACCOUNTS_DATABASE_URL)")
+    sign_ins.add_argument("--window", type=float, default=3600.0, metavar="SECONDS",
+                          help="count failures of the last SECONDS (default 3600)")
+    sign_ins.add_argument("--alert", type=int, default=None, metavar="N",
+                          help="exit 2 when an address has N or more failures in the window")
     return parser
 
 
@@ -529,7 +588,8 @@ def main(argv: list[str] | None = None) -> int:
             handler = {None: cmd_dead_letters_list, "show": cmd_dead_letters_show,
                        "replay": cmd_dead_letters_replay}[args.action]
         else:
-            handler = {"queues": cmd_queues, "outbox": cmd_outbox}[args.command]
+            handler = {"queues": cmd_queues, "outbox": cmd_outbox,
+                       "sign-ins": cmd_sign_ins}[args.command]
         return handler(settings, args)
     except OpsError as exc:
         print(f"error: {exc}", file=sys.stderr)

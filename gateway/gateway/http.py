@@ -23,7 +23,8 @@ import kombu.exceptions
 import sqlalchemy.exc
 from eventlet.event import Event
 from hromada_common.auth import (
-    AUTH_CONTEXT_KEY, Identity, TooManyRequests, Unauthenticated, verifier_from_config,
+    AUTH_CONTEXT_KEY, CLIENT_IP_CONTEXT_KEY, Identity, TooManyRequests, Unauthenticated,
+    verifier_from_config,
 )
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from hromada_common.messaging.ledger import REQUEST_KEY_CONTEXT_KEY
@@ -33,7 +34,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from gateway.ratelimit import RateLimitGate
+from gateway.ratelimit import RateLimitGate, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +228,7 @@ def error_response(exc: Exception, request: Request) -> Response:
             instance,
             title=getattr(exc, "title", None),
             fields=getattr(exc, "fields", None),
-            extra=getattr(exc, "extra", None),
+            extra=_error_extra(exc),
             headers=_error_headers(exc, status),
         )
     log.error(
@@ -237,11 +238,20 @@ def error_response(exc: Exception, request: Request) -> Response:
     return problem_response(500, "The server failed to handle the request.", instance)
 
 
+def _error_extra(exc: Exception) -> dict | None:
+    extra = getattr(exc, "extra", None)
+    if isinstance(exc, TooManyRequests):  # every 429 says how long to wait, in whole seconds
+        return {**(extra or {}), "retry_after": retry_after_seconds(exc)}
+    return extra
+
+
 def _error_headers(exc: Exception, status: int) -> dict:
     if status == 401:
         return {"WWW-Authenticate": 'Bearer realm="hromada"'}
     if status == 429:
-        return {"Retry-After": str(_whole_seconds(exc, default=1))}
+        seconds = (retry_after_seconds(exc) if isinstance(exc, TooManyRequests)
+                   else _whole_seconds(exc, default=1))
+        return {"Retry-After": str(seconds)}
     if status == 503:
         return {"Retry-After": str(_whole_seconds(exc, default=UNAVAILABLE_RETRY_AFTER))}
     return {}
@@ -351,7 +361,8 @@ class ProblemWebServer(WebServer):
         # X-Request-Id may repeat): each service's state-changing RPCs apply it at most once,
         # however often the broker delivers them (messaging.commands).
         context = {REQUEST_ID_CONTEXT_KEY: request_id_of(request),
-                   REQUEST_KEY_CONTEXT_KEY: f"gateway:{uuid.uuid4().hex}"}
+                   REQUEST_KEY_CONTEXT_KEY: f"gateway:{uuid.uuid4().hex}",
+                   CLIENT_IP_CONTEXT_KEY: client_ip(request)}  # sign-in throttling's source
         token = bearer_token(request)
         if token:
             # Passed on to every RPC call: each service verifies it again itself.

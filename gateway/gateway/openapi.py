@@ -235,7 +235,7 @@ def _account_paths(spec: APISpec) -> None:
     paths = {
         "/api/v1/auth/register": {"post": _operation(
             "register", "Create a resident account; a verification code is emailed",
-            schemas.Register, {"201": account, "409": _problem("The email is taken.")})},
+            schemas.Register, {"201": account})},
         "/api/v1/auth/verify-email": {"post": _operation(
             "verifyEmail", "Confirm the email address with the emailed code",
             schemas.VerifyEmail, {"200": {"description": "Verified."}})},

@@ -49,6 +49,11 @@ NEW_ACCOUNT = "new_account"
 AUTH = "auth"
 SUBMIT = "submit"
 SUBMIT_LOW_TRUST = "submit_low_trust"
+TRUSTED_ACCOUNT = "trusted_account"
+SUBMIT_TRUSTED = "submit_trusted"
+TRUSTED = 2
+"""Trust from which an account gets the looser quotas (docs/accounts.md, Trust levels: 2 for
+integrations and residents from gamification level 3, 3 from level 5)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_\-]{0,63}$")
 # Largest window accepted from config: a week. Larger is almost surely a unit mistake (ms).
@@ -85,6 +90,8 @@ DEFAULT_POLICIES: dict[str, Policy] = {
         Policy(AUTH, 10, 60),               # per client IP on /api/v1/auth/*
         Policy(SUBMIT, 20, 3600),           # per account, POST /api/v1/appeals
         Policy(SUBMIT_LOW_TRUST, 3, 3600),  # the same for trust-0 / unverified / anonymous
+        Policy(TRUSTED_ACCOUNT, 240, 60),   # per account with trust 2 or 3 (instead of account)
+        Policy(SUBMIT_TRUSTED, 60, 3600),   # the same for POST /api/v1/appeals (instead of submit)
     )
 }
 
@@ -431,6 +438,18 @@ def headers(decisions: Sequence[Decision]) -> dict[str, str]:
     return result
 
 
+def retry_after_seconds(exc) -> int:
+    """The whole seconds (at least 1) a throttled caller must wait, from a
+    ``TooManyRequests``'s ``extra["retry_after"]`` (rounded up; 1 when missing or unusable),
+    so every 429 carries an integer in its body and its ``Retry-After``."""
+    value = (getattr(exc, "extra", None) or {}).get("retry_after")
+    try:
+        seconds = math.ceil(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return 1
+    return max(1, min(seconds, MAX_WINDOW))
+
+
 def client_key(client_ip: str | None) -> str:
     """The partition key for a client address: IPv4 as is, IPv6 by its /64 (one subscriber
     usually holds a whole /64, so per-address keys would be trivially dodged)."""
@@ -456,6 +475,17 @@ def _low_trust(identity) -> bool:
     return identity.trust <= 0 or not identity.verified
 
 
+def _trusted(identity) -> bool:
+    return identity.trust >= TRUSTED and identity.verified
+
+
+def _tier(identity, low: str, normal: str, trusted: str) -> str:
+    """The policy of the caller's trust: low (0 or unverified), normal (1), trusted (2–3)."""
+    if _low_trust(identity):
+        return low
+    return trusted if _trusted(identity) else normal
+
+
 def choose_policies(method: str, path: str, identity,
                     client_ip: str | None) -> list[tuple[str, str]]:
     """Which policies a request counts against, as ``(policy name, partition key)`` pairs.
@@ -465,9 +495,11 @@ def choose_policies(method: str, path: str, identity,
     * ``/api/v1/auth`` and below: ``auth`` per client IP, whoever calls (password guessing,
       sign-up spam) — and nothing else.
     * otherwise signed in: ``account`` per account, or ``new_account`` when trust is 0 or
-      the email is unverified; anonymous: ``anonymous`` per client IP;
+      the email is unverified, or ``trusted_account`` at trust 2–3 (the token's ``trust``
+      claim); anonymous: ``anonymous`` per client IP;
     * ``POST /api/v1/appeals`` also counts against ``submit`` per account, or
-      ``submit_low_trust`` when trust is 0 or unverified — and for anonymous callers, per IP.
+      ``submit_low_trust`` when trust is 0 or unverified (and for anonymous callers, per
+      IP), or ``submit_trusted`` at trust 2–3.
 
     Keys name their kind (``ip:…``, ``acct:…``); the limiter prefixes the policy name.
     """
@@ -478,12 +510,13 @@ def choose_policies(method: str, path: str, identity,
     if identity is None:
         chosen = [(ANONYMOUS, client_key(client_ip))]
     else:
-        chosen = [(NEW_ACCOUNT if _low_trust(identity) else ACCOUNT, account_key(identity))]
+        chosen = [(_tier(identity, NEW_ACCOUNT, ACCOUNT, TRUSTED_ACCOUNT),
+                   account_key(identity))]
     if method == "POST" and path == APPEALS_PATH:
         if identity is None:
             chosen.append((SUBMIT_LOW_TRUST, client_key(client_ip)))
         else:
-            chosen.append((SUBMIT_LOW_TRUST if _low_trust(identity) else SUBMIT,
+            chosen.append((_tier(identity, SUBMIT_LOW_TRUST, SUBMIT, SUBMIT_TRUSTED),
                            account_key(identity)))
     return chosen
 
@@ -550,5 +583,5 @@ class RateLimitGate:
 __all__ = [
     "Policy", "DEFAULT_POLICIES", "policies_from_config", "Decision", "RateLimiter",
     "LocalCounter", "headers", "most_restrictive", "choose_policies", "client_key",
-    "RateLimitGate", "GateResult",
+    "RateLimitGate", "GateResult", "retry_after_seconds",
 ]

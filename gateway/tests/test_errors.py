@@ -79,3 +79,17 @@ def test_request_id_is_generated_when_absent_or_unusable(gateway):
     for response in (plain, unusable):
         assert uuid.UUID(response.headers["X-Request-Id"])
     assert plain.headers["X-Request-Id"] != unusable.headers["X-Request-Id"]
+
+
+@pytest.mark.parametrize("extra, seconds", [({"retry_after": 12.3}, 13), ({"retry_after": "7"}, 7),
+                                            ({}, 1), ({"retry_after": "soon"}, 1)])
+def test_every_429_says_how_long_to_wait_in_whole_seconds(gateway, extra, seconds):
+    from hromada_common.auth import TooManyRequests
+
+    gateway.accounts.issue_tokens.side_effect = TooManyRequests("too many failed sign-ins",
+                                                                extra=extra)
+    response = gateway.api.post("/api/v1/auth/token",
+                                json={"email": "a@example.org", "password": "whatever it is"})
+    problem = assert_problem(response, 429, "too-many-requests")
+    assert problem["retry_after"] == seconds and isinstance(problem["retry_after"], int)
+    assert response.headers["Retry-After"] == str(seconds)

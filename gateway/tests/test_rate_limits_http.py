@@ -16,7 +16,8 @@ def limited_config(config):
         "RATE_LIMITS_ENABLED": True, "REDIS_URL": REDIS_URL, "RATE_LIMITS_PREFIX": prefix,
         "RATE_LIMITS": {"anonymous": {"limit": 3, "window": 60},
                         "account": {"limit": 5, "window": 60},
-                        "new_account": {"limit": 2, "window": 60}},
+                        "new_account": {"limit": 2, "window": 60},
+                        "trusted_account": {"limit": 8, "window": 60}},
     })
     yield config
     import redis
@@ -44,12 +45,22 @@ def test_low_trust_account_has_a_stricter_limit_than_a_trusted_one(
         limited_config, start_gateway, signing_keys):
     api, (_intake, routing, *_others) = start_gateway()
     routing.list_categories.return_value = []
-    trusted = {"Authorization": f"Bearer {signing_keys.token_for(trust=2)}"}
+    ordinary = {"Authorization": f"Bearer {signing_keys.token_for(trust=1)}"}
     new = {"Authorization": f"Bearer {signing_keys.token_for(trust=0)}"}
     assert [api.get("/api/v1/categories", headers=new).status_code for _ in range(3)] == [
         200, 200, 429]
-    assert [api.get("/api/v1/categories", headers=trusted).status_code for _ in range(6)] == [
+    assert [api.get("/api/v1/categories", headers=ordinary).status_code for _ in range(6)] == [
         200] * 5 + [429]
+
+
+@pytest.mark.parametrize("trust", [2, 3])
+def test_trust_2_and_3_loosen_the_limits(limited_config, start_gateway, signing_keys, trust):
+    api, (_intake, routing, *_others) = start_gateway()
+    routing.list_categories.return_value = []
+    trusted = {"Authorization": f"Bearer {signing_keys.token_for(trust=trust)}"}
+    responses = [api.get("/api/v1/categories", headers=trusted) for _ in range(9)]
+    assert [r.status_code for r in responses] == [200] * 8 + [429]
+    assert responses[0].headers["RateLimit-Policy"] == '"trusted_account";q=8;w=60'
 
 
 def test_invalid_token_is_401_problem_with_www_authenticate(config, start_gateway, signing_keys):

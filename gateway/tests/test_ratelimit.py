@@ -298,6 +298,9 @@ IP = "203.0.113.7"
 RESIDENT = Identity("r-1", roles=frozenset({"resident"}), verified=True, trust=1)
 NEWCOMER = Identity("r-2", roles=frozenset({"resident"}), verified=True, trust=0)
 UNVERIFIED = Identity("r-3", roles=frozenset({"resident"}), verified=False, trust=2)
+HELPER = Identity("r-4", roles=frozenset({"resident"}), verified=True, trust=2)
+AMBASSADOR = Identity("r-5", roles=frozenset({"resident"}), verified=True, trust=3)
+INTEGRATION = Identity("apikey:k-1", roles=frozenset({"integration"}), verified=True, trust=2)
 
 
 @pytest.mark.parametrize("method, path, identity, expected", [
@@ -318,9 +321,21 @@ UNVERIFIED = Identity("r-3", roles=frozenset({"resident"}), verified=False, trus
     ("POST", "/api/v1/appeals", None,
      [("anonymous", f"ip:{IP}"), ("submit_low_trust", f"ip:{IP}")]),
     ("POST", "/api/v1/appeals/a-1/comments", RESIDENT, [("account", "acct:r-1")]),
+    # trust 2 and 3 (earned by gamification levels 3 and 5; integrations) loosen the limits
+    ("GET", "/api/v1/appeals", HELPER, [("trusted_account", "acct:r-4")]),
+    ("POST", "/api/v1/appeals", AMBASSADOR,
+     [("trusted_account", "acct:r-5"), ("submit_trusted", "acct:r-5")]),
+    ("POST", "/api/v1/appeals", INTEGRATION,
+     [("trusted_account", "acct:apikey:k-1"), ("submit_trusted", "acct:apikey:k-1")]),
 ])
+
 def test_choose_policies(method, path, identity, expected):
     assert choose_policies(method, path, identity, IP) == expected
+
+
+def test_trusted_quotas_are_looser_than_the_ordinary_ones():
+    assert DEFAULT_POLICIES["trusted_account"].limit > DEFAULT_POLICIES["account"].limit
+    assert DEFAULT_POLICIES["submit_trusted"].limit > DEFAULT_POLICIES["submit"].limit
 
 
 @pytest.mark.parametrize("ip, key", [
@@ -346,6 +361,8 @@ RATE_LIMITS:
   auth: {limit: 10, window: 60}
   submit: {limit: 20, window: 3600}
   submit_low_trust: {limit: 3, window: 3600}
+  trusted_account: {limit: 240, window: 60}
+  submit_trusted: {limit: 60, window: 3600}
 """
 
 

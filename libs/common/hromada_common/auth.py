@@ -30,6 +30,9 @@ ALGORITHMS = ("RS256",)
 
 AUTH_CONTEXT_KEY = "hromada.auth"
 ACTOR_CONTEXT_KEY = "hromada.actor"
+CLIENT_IP_CONTEXT_KEY = "hromada.client_ip"
+"""nameko context data key: the client address the gateway saw (sign-in throttling binds a
+lockout to it)."""
 DEFAULT_ISSUER = "hromada"
 DEFAULT_AUDIENCE = "hromada-api"
 

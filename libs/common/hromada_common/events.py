@@ -35,6 +35,7 @@ PORTAL_FEEDBACK_ANSWERED = "hromada.portal_feedback.answered.v1"
 ACCOUNT_STATUS_CHANGED = "hromada.account.status_changed.v1"
 ACCOUNT_TRUST_CHANGED = "hromada.account.trust_changed.v1"
 ACCOUNT_DELETED = "hromada.account.deleted.v1"
+ACCOUNT_ROLES_CHANGED = "hromada.account.roles_changed.v1"
 POINTS_AWARDED = "hromada.resident.points_awarded.v1"
 BADGE_AWARDED = "hromada.resident.badge_awarded.v1"
 LEVEL_REACHED = "hromada.resident.level_reached.v1"
@@ -315,6 +316,18 @@ class AccountDeletedV1(StrictSchema):
     at = fields.AwareDateTime(required=True, format="iso")
 
 
+class AccountRolesChangedV1(StrictSchema):
+    """An administrator replaced an account's roles (and the body it acts for)."""
+
+    account_id = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    body = fields.String(required=True, allow_none=True)
+    previous_roles = fields.List(fields.String(), required=True)
+    previous_body = fields.String(required=True, allow_none=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
 class PointsAwardedV1(StrictSchema):
     """A ledger entry: a resident earned (or, negative, lost) points for something they did."""
 
@@ -419,6 +432,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     ACCOUNT_STATUS_CHANGED: AccountStatusChangedV1,
     ACCOUNT_TRUST_CHANGED: AccountTrustChangedV1,
     ACCOUNT_DELETED: AccountDeletedV1,
+    ACCOUNT_ROLES_CHANGED: AccountRolesChangedV1,
     POINTS_AWARDED: PointsAwardedV1,
     BADGE_AWARDED: BadgeAwardedV1,
     LEVEL_REACHED: LevelReachedV1,

@@ -13,7 +13,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from hromada_common import events as ev
-from hromada_common.auth import issuer_from_config
+from hromada_common.auth import CLIENT_IP_CONTEXT_KEY, issuer_from_config
 from hromada_common.caller import CallerProvider
 from hromada_common.mail import mailer_from_config
 from hromada_common.messaging.commands import command
@@ -44,6 +44,9 @@ def settings_from_config(config: dict) -> handlers.Settings:
             lock_after=int(config.get("LOGIN_LOCK_AFTER_FAILURES", 5)),
             base=timedelta(seconds=int(config.get("LOGIN_LOCK_SECONDS", 60))),
             maximum=timedelta(seconds=int(config.get("LOGIN_LOCK_MAX_SECONDS", 3600))),
+            alert_after=int(config.get("LOGIN_GUESSING_ALERT_FAILURES", 20)),
+            alert_window=timedelta(seconds=int(config.get("LOGIN_GUESSING_ALERT_WINDOW_SECONDS",
+                                                          3600))),
         ),
         trust=TrustPolicy(
             rejections_to_lower=int(config.get("TRUST_REJECTIONS_TO_LOWER", 3)),
@@ -83,6 +86,15 @@ class MailerProvider(DependencyProvider):
         return self.mailer
 
 
+class ClientAddressProvider(DependencyProvider):
+    """The client address the gateway saw for this call (``hromada.client_ip`` context
+    data), or None for a call that did not come from the edge."""
+
+    def get_dependency(self, worker_ctx):
+        value = worker_ctx.context_data.get(CLIENT_IP_CONTEXT_KEY)
+        return value if isinstance(value, str) else None
+
+
 class AccountsService:
     name = "accounts"
 
@@ -90,6 +102,7 @@ class AccountsService:
     security = SecurityProvider()
     mailer = MailerProvider()
     caller = CallerProvider()
+    client_ip = ClientAddressProvider()
     config = Config()
 
     # ------------------------------------------------------------------ registration
@@ -116,8 +129,9 @@ class AccountsService:
     @rpc  # not a command: its reply is a secret, never stored (docs/api.md)
     def issue_tokens(self, email, password):
         """Sign in → ``{access_token, refresh_token, token_type, expires_in}``.
-        Unauthenticated on bad credentials, TooManyRequests while the address is locked."""
-        return handlers.issue_tokens(self.uow(), self.security, email, password)
+        Unauthenticated on bad credentials, TooManyRequests while the address is locked for
+        the caller's source (five wrong passwords from it)."""
+        return handlers.issue_tokens(self.uow(), self.security, email, password, self.client_ip)
 
     @rpc  # not a command: its reply is a secret, never stored (docs/api.md)
     def refresh_tokens(self, refresh_token):
@@ -216,7 +230,7 @@ class AccountsService:
     def delete_my_account(self, password):
         """Erase the caller's personal data and sign them out everywhere."""
         return handlers.delete_my_account(self.uow(), self.security, self.caller.require(),
-                                          password)
+                                          password, self.client_ip)
 
     # ------------------------------------------------------------------ notifications
 

@@ -3,13 +3,15 @@ throwaway vhost), real PostgreSQL (a throwaway database) and a real SMTP convers
 the development mail sink."""
 from datetime import datetime, timedelta, timezone
 
+import uuid
+
 import pytest
 from nameko.testing.services import entrypoint_waiter
 
 from hromada_common import events as ev
 from hromada_common.auth import TooManyRequests, Unauthenticated
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hromada_common.testing.helpers import publish_events
+from hromada_common.testing.helpers import publish_events, wait_until
 
 from .conftest import PASSWORD, call, unique_email, wait_for_code
 
@@ -64,16 +66,79 @@ def test_unverified_account_can_sign_in_and_its_token_says_so(accounts_container
     assert verifier.verify(tokens["access_token"]).verified is False
 
 
-def test_registration_names_every_bad_field_and_refuses_a_taken_email(accounts_container):
+def test_registration_names_every_bad_field(accounts_container):
     with pytest.raises(InvalidInput) as err:
         register(accounts_container, "not-an-email", password="short", display_name="",
                  phone="12345")
     assert set(err.value.fields) == {"email", "password", "display_name", "phone"}
+
+
+def test_registering_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(
+        accounts_container, mail_sink, database):
+    from deploy.mailsink import messages_to, text_of
+
     email = unique_email()
+    first = register(accounts_container, email)
+    wait_for_code(mail_sink[1], email)
+    other_password = "another long passphrase"
+    again = register(accounts_container, email.title(), password=other_password,
+                     display_name="Хтось Інший")
+    assert set(again) == set(first)  # the same shape, nothing tells the two apart
+    assert again["id"] != first["id"] and again["email"] == email
+    assert (again["verified"], again["roles"], again["status"]) == (False, ["resident"], "active")
+
+    def attempt_mails():
+        return [m for m in messages_to(mail_sink[1], email) if "tried to sign up" in m["Subject"]]
+
+    (warning,) = wait_until(attempt_mails, timeout=15, message="the owner to be told")
+    assert "Олена Коваль" in text_of(warning) and "password-reset" in text_of(warning)
+    # nothing about the real account changed: the old password still works, the new one not
+    call(accounts_container, "issue_tokens", email, PASSWORD)
+    with pytest.raises(Unauthenticated):
+        call(accounts_container, "issue_tokens", email, other_password)
+    with database() as uow:
+        assert uow.accounts.get(again["id"]) is None
+        audit = [e.action for e in uow.accounts.audit_of(first["id"])]
+    assert audit.count("registration_attempted") == 1
+    # a loop of attempts mails the owner once an hour, not once per attempt
     register(accounts_container, email)
-    with pytest.raises(Conflict) as err:
-        register(accounts_container, email.title())
-    assert "email" in err.value.fields
+    with database() as uow:
+        queued = [m for m in uow.mail.of_address(email) if "tried to sign up" in m.subject]
+        assert [e.action for e in uow.accounts.audit_of(first["id"])].count(
+            "registration_attempted") == 2
+    assert len(queued) == 1
+
+
+def test_registration_refuses_blank_and_common_passwords_and_ip_address_emails(
+        accounts_container):
+    for password, message in ((" " * 16, "must not be only spaces"),
+                              ("1029384756", "is one of the most common passwords; choose another")):
+        with pytest.raises(InvalidInput) as err:
+            register(accounts_container, password=password)
+        assert err.value.fields == {"password": [message]}
+    with pytest.raises(InvalidInput) as err:
+        register(accounts_container, "olena@[192.0.2.1]")
+    assert err.value.fields == {"email": ["must name a mail domain, not an IP address"]}
+
+
+def test_a_look_alike_of_a_registered_address_is_refused(accounts_container, make_account,
+                                                         sign_in, database):
+    from hromada_common.errors import InvalidInput as Invalid
+
+    label = uuid.uuid4().hex[:8]
+    original = register(accounts_container, f"moderator.{label}@example.org")
+    for lookalike in (f"mоderatоr.{label}@example.org",           # Cyrillic о
+                      f"ｍoderator.{label}@example.org",           # fullwidth m
+                      f"rnoderator.{label}@example.org"):          # r + n for m
+        with pytest.raises(Invalid) as err:
+            register(accounts_container, lookalike)
+        assert list(err.value.fields) == ["email"] and "looks like" in err.value.fields["email"][0]
+    with database() as uow:
+        assert uow.accounts.get_by_email(f"mоderatоr.{label}@example.org") is None
+    # once the original is deleted, nothing of it is kept, its skeleton neither
+    tokens = call(accounts_container, "issue_tokens", original["email"], PASSWORD)
+    call(accounts_container, "delete_my_account", PASSWORD, token=tokens["access_token"])
+    assert register(accounts_container, f"mоderatоr.{label}@example.org")["verified"] is False
 
 
 def test_wrong_code_is_refused_and_five_wrong_codes_exhaust_it(accounts_container, mail_sink):
@@ -110,22 +175,97 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(accounts_container
     assert str(unknown.value) == str(wrong.value) == "invalid email or password"
 
 
-def test_five_wrong_passwords_lock_the_address_even_for_the_right_one(accounts_container,
+def call_from(container, client_ip, method, *args, token=None, **kwargs):
+    """Call as the gateway does for a client at ``client_ip`` (``hromada.client_ip``)."""
+    from nameko.testing.services import entrypoint_hook
+
+    context = {"hromada.client_ip": client_ip} | ({"hromada.auth": token} if token else {})
+    with entrypoint_hook(container, method, context_data=context) as hook:
+        return hook(*args, **kwargs)
+
+
+def test_five_wrong_passwords_lock_the_address_from_that_source_only(accounts_container,
                                                                       make_account):
     account = make_account()
+    attacker, owner = "203.0.113.7", "198.51.100.20"
     for _ in range(5):
         with pytest.raises(Unauthenticated):
-            call(accounts_container, "issue_tokens", account.email, "wrong password!")
+            call_from(accounts_container, attacker, "issue_tokens", account.email, "wrong password!")
     with pytest.raises(TooManyRequests) as locked:
-        call(accounts_container, "issue_tokens", account.email, PASSWORD)
-    assert 55 <= locked.value.extra["retry_after"] <= 60
+        call_from(accounts_container, attacker, "issue_tokens", account.email, PASSWORD)
+    retry_after = locked.value.extra["retry_after"]
+    assert isinstance(retry_after, int) and 55 <= retry_after <= 60
+    # the owner, anywhere else, is not locked out by someone else's guessing
+    assert call_from(accounts_container, owner, "issue_tokens", account.email, PASSWORD)
+    # an IPv6 client is one source per /64: hopping addresses inside it does not help
+    for suffix in range(5):
+        with pytest.raises(Unauthenticated):
+            call_from(accounts_container, f"2001:db8:1:2::{suffix + 1}", "issue_tokens",
+                      account.email, "wrong password!")
+    with pytest.raises(TooManyRequests):
+        call_from(accounts_container, "2001:db8:1:2::99", "issue_tokens", account.email, PASSWORD)
     # unknown addresses are throttled the same way: a lock reveals nothing
     stranger = unique_email()
     for _ in range(5):
         with pytest.raises(Unauthenticated):
-            call(accounts_container, "issue_tokens", stranger, "wrong password!")
+            call_from(accounts_container, attacker, "issue_tokens", stranger, "wrong password!")
     with pytest.raises(TooManyRequests):
-        call(accounts_container, "issue_tokens", stranger, "wrong password!")
+        call_from(accounts_container, attacker, "issue_tokens", stranger, "wrong password!")
+
+
+def test_a_password_reset_lifts_every_lock_on_the_address(accounts_container, make_account,
+                                                          mail_sink):
+    account = make_account()
+    shared_office_ip = "192.0.2.44"  # the guesser and the owner behind one NAT
+    for _ in range(5):
+        with pytest.raises(Unauthenticated):
+            call_from(accounts_container, shared_office_ip, "issue_tokens", account.email, "nope nope!")
+    with pytest.raises(TooManyRequests):
+        call_from(accounts_container, shared_office_ip, "issue_tokens", account.email, PASSWORD)
+    # the reset link works while the lock holds
+    assert call_from(accounts_container, shared_office_ip, "request_password_reset",
+                     account.email) == {}
+    code = wait_for_code(mail_sink[1], account.email)
+    new_password = "a brand new passphrase"
+    call_from(accounts_container, shared_office_ip, "reset_password", account.email, code,
+              new_password)
+    assert call_from(accounts_container, shared_office_ip, "issue_tokens", account.email,
+                     new_password)
+
+
+@pytest.fixture
+def alerting_accounts(container_factory, accounts_config):
+    from accounts.service import AccountsService
+
+    container = container_factory(AccountsService, accounts_config | {
+        "LOGIN_GUESSING_ALERT_FAILURES": 8})
+    container.start()
+    return container
+
+
+def test_guessing_spread_over_many_sources_raises_the_alarm_not_a_lock(
+        alerting_accounts, make_account, database, accounts_config, caplog):
+    from deploy.ops import sign_in_guessing
+
+    account = make_account(roles=("admin",))
+    sources = [f"203.0.113.{n}" for n in range(1, 5)]
+    with caplog.at_level("WARNING", logger="accounts.service_layer.handlers"):
+        for _ in range(2):
+            for source in sources:  # 4 sources × 2 = 8 failures: none of them locked
+                with pytest.raises(Unauthenticated):
+                    call_from(alerting_accounts, source, "issue_tokens", account.email, "guess guess")
+    alerts = [r for r in caplog.records if "sustained password guessing" in r.getMessage()]
+    assert len(alerts) == 1 and alerts[0].levelname == "WARNING"
+    assert account.id in alerts[0].getMessage() and "4 source(s)" in alerts[0].getMessage()
+    with database() as uow:
+        audit = [e for e in uow.accounts.audit_of(account.id) if e.action == "sign_in_guessing"]
+    assert len(audit) == 1 and "8 failed sign-ins from 4 source(s)" in audit[0].reason
+    # the admin is not locked out: an alert, not a lock, answers distributed guessing
+    assert call_from(alerting_accounts, "198.51.100.1", "issue_tokens", account.email, PASSWORD)
+    # and operators see the figure (python -m deploy.ops sign-ins)
+    (row,) = [r for r in sign_in_guessing(accounts_config["DATABASE_URL"])
+              if r["account_id"] == account.id]
+    assert (row["failures"], row["sources"], row["locked_sources"]) == (8, 4, 0)
 
 
 # ------------------------------------------------------------------------- refresh, logout
@@ -239,6 +379,22 @@ def test_only_an_admin_sets_roles_and_executors_need_a_body(accounts_container, 
     assert identity.roles == {"resident", "executor"} and identity.body == "kyivavtodor"
     with pytest.raises(Conflict):  # the last admin must not lock everyone out
         call(accounts_container, "set_roles", admin.id, ["resident"], token=admin_token)
+
+
+def test_a_role_change_publishes_roles_changed(accounts_container, make_account, sign_in,
+                                               listener):
+    admin = make_account(roles=("admin",))
+    executor = make_account(roles=("executor",), body="kyivavtodor")
+    token = sign_in(admin)["access_token"]
+    call(accounts_container, "set_roles", executor.id, ["resident"], token=token)
+    call(accounts_container, "set_roles", executor.id, ["resident"], token=token)  # no change
+    (event,) = listener.wait_for(lambda e: e["type"] == ev.ACCOUNT_ROLES_CHANGED
+                                 and e["subject"] == executor.id, count=1)
+    assert event["data"] | {"at": None} == {
+        "account_id": executor.id, "roles": ["resident"], "body": None,
+        "previous_roles": ["executor"], "previous_body": "kyivavtodor", "by": admin.id,
+        "at": None}
+    assert event["actor"] == admin.id
 
 
 def test_a_demoted_admin_token_is_not_enough(accounts_container, make_account, sign_in):

@@ -262,3 +262,51 @@ def test_api_keys_are_shown_once_and_stored_hashed():
     assert api_key_problems("ok", ["appeals:delete"]) == {
         "scopes": ["unknown scope; allowed: ['appeals:read', 'appeals:write', 'events:read']"]}
     assert set(api_key_problems("", [])) == {"name", "scopes"}
+
+
+# ------------------------------------------------------------- input hygiene (issue 10, 12)
+
+
+@pytest.mark.parametrize("password", [" " * 12, "\t \u3000 " * 4, "\n" * 20])
+def test_a_password_of_only_spaces_is_refused(password):
+    assert password_problems(password) == ["must not be only spaces"]
+
+
+@pytest.mark.parametrize("password", ["1029384756", "0147258369", "1qaz2wsx3edc4rfv",
+                                      "Password123", "QWERTYUIOP", "  iloveyou12  "])
+def test_common_passwords_from_the_breach_list_are_refused(password):
+    assert "is one of the most common passwords; choose another" in password_problems(password)
+
+
+def test_a_long_uncommon_passphrase_is_fine():
+    assert password_problems("correct horse battery staple") == []
+
+
+@pytest.mark.parametrize("email", ["user@[192.0.2.1]", "user@[IPv6:2001:db8::1]",
+                                   "user@192.0.2.1", "user@2001:db8::1"])
+def test_an_email_at_an_ip_address_is_refused(email):
+    from accounts.domain.model import email_problems
+
+    assert email_problems(email) == ["must name a mail domain, not an IP address"]
+
+
+@pytest.mark.parametrize("lookalike", [
+    "раypal@example.org",     # Cyrillic р and а
+    "ｐａｙｐａｌ@example.org",  # fullwidth
+    "𝐩𝐚𝐲𝐩𝐚𝐥@example.org",      # mathematical bold
+    "PayPal@Example.org",     # case
+    "paypa1@example.org",     # digit one for l
+    "paypal@exarnple.org",    # rn for m
+])
+def test_look_alike_addresses_share_a_skeleton(lookalike):
+    from accounts.domain.lookalikes import skeleton
+
+    assert skeleton(lookalike) == skeleton("paypal@example.org")
+
+
+@pytest.mark.parametrize("different", ["paypals@example.org", "pay.pal@example.org",
+                                       "paypal@example.com", "olena@example.org"])
+def test_different_addresses_keep_different_skeletons(different):
+    from accounts.domain.lookalikes import skeleton
+
+    assert skeleton(different) != skeleton("paypal@example.org")

@@ -49,6 +49,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ev.ACCOUNT_STATUS_CHANGED: ("intake",),
     ev.ACCOUNT_TRUST_CHANGED: (),
     ev.ACCOUNT_DELETED: ("intake", "gamification"),
+    ev.ACCOUNT_ROLES_CHANGED: (),
     ev.POINTS_AWARDED: (),
     ev.BADGE_AWARDED: ("accounts",),
     ev.LEVEL_REACHED: ("accounts",),

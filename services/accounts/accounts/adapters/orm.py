@@ -42,6 +42,8 @@ class AccountRecord(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # NULL once the account is deleted; several NULLs do not collide in a unique index.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # the UTS #39 confusable skeleton of the email (domain.lookalikes): look-alikes collide
+    email_skeleton: Mapped[str | None] = mapped_column(String(1024), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     display_name: Mapped[str | None] = mapped_column(String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -118,9 +120,13 @@ class RefreshTokenRecord(Base):
 
 
 class LoginThrottleRecord(Base):
+    """Failed sign-ins for one address from one source: ``key`` hashes both, ``address_key``
+    the address alone (to add up every source's failures and clear them all on a reset)."""
+
     __tablename__ = "login_throttles"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address_key: Mapped[str | None] = mapped_column(String(64), index=True)
     failures: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

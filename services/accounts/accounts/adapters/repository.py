@@ -10,6 +10,7 @@ from hromada_common.db import aware
 
 from ..domain.api_keys import ApiKey
 from ..domain.codes import CodePurpose, OneTimeCode
+from ..domain.lookalikes import skeleton
 from ..domain.model import Account, AuditEntry
 from ..domain.notifications import Notification
 from ..domain.throttling import LoginThrottle
@@ -57,6 +58,7 @@ def _account(record: AccountRecord) -> Account:
 
 def _fill(record: AccountRecord, account: Account) -> None:
     record.email = account.email
+    record.email_skeleton = skeleton(account.email) if account.email else None
     record.phone = account.phone
     record.display_name = account.display_name
     record.password_hash = account.password_hash
@@ -96,6 +98,12 @@ class AccountRepository:
         if for_update:
             query = query.with_for_update()
         record = self.session.execute(query).scalar_one_or_none()
+        return _account(record) if record else None
+
+    def get_by_skeleton(self, email: str) -> Account | None:
+        """The account whose email looks like ``email`` (the same confusable skeleton)."""
+        record = self.session.execute(select(AccountRecord).where(
+            AccountRecord.email_skeleton == skeleton(email))).scalar_one_or_none()
         return _account(record) if record else None
 
     def get_many(self, account_ids: list[str]) -> list[Account]:
@@ -311,15 +319,15 @@ class ThrottleRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def lock(self, key: str) -> LoginThrottle:
+    def lock(self, key: str, address: str = "") -> LoginThrottle:
         """The throttle for ``key``, its row created if missing and locked until commit, so
-        parallel guesses at one address are counted one after another."""
+        parallel guesses at one address from one source are counted one after another."""
         _insert_ignoring_conflicts(self.session, LoginThrottleRecord.__table__,
-                                   {"key": key, "failures": 0})
+                                   {"key": key, "address_key": address or None, "failures": 0})
         record = self.session.execute(select(LoginThrottleRecord).where(
             LoginThrottleRecord.key == key).with_for_update()).scalar_one()
-        return LoginThrottle(key=record.key, failures=record.failures,
-                             locked_until=aware(record.locked_until),
+        return LoginThrottle(key=record.key, address=record.address_key or address,
+                             failures=record.failures, locked_until=aware(record.locked_until),
                              last_failure_at=aware(record.last_failure_at))
 
     def save(self, throttle: LoginThrottle) -> None:
@@ -330,8 +338,23 @@ class ThrottleRepository:
         self.session.execute(update(LoginThrottleRecord)
                              .where(LoginThrottleRecord.key == throttle.key)
                              .values(failures=throttle.failures,
+                                     address_key=throttle.address or None,
                                      locked_until=throttle.locked_until,
                                      last_failure_at=throttle.last_failure_at))
+
+    def failures_of_address(self, address: str, since: datetime) -> tuple[int, int]:
+        """``(failures, sources)``: the failed sign-ins recorded for the address from every
+        source whose last failure is at or after ``since``, and how many sources those are."""
+        failures, sources = self.session.execute(
+            select(func.coalesce(func.sum(LoginThrottleRecord.failures), 0), func.count())
+            .where(LoginThrottleRecord.address_key == address,
+                   LoginThrottleRecord.last_failure_at >= since)).one()
+        return int(failures), int(sources)
+
+    def clear_address(self, address: str) -> int:
+        """Forget the address's failures from every source (its owner proved who they are)."""
+        return self.session.execute(delete(LoginThrottleRecord).where(
+            LoginThrottleRecord.address_key == address)).rowcount
 
     def purge_idle(self, before: datetime) -> int:
         return self.session.execute(delete(LoginThrottleRecord).where(
@@ -411,6 +434,13 @@ class MailOutbox:
                    MailOutboxRecord.next_attempt_at <= now)
             .order_by(MailOutboxRecord.next_attempt_at, MailOutboxRecord.id)
             .limit(limit).with_for_update(skip_locked=True)).scalars())
+
+    def queued_since(self, address: str, subject: str, since: datetime) -> bool:
+        """Whether mail with ``subject`` was queued to ``address`` at or after ``since``
+        (however its delivery went): a mail nobody asked for is sent at most that often."""
+        return self.session.execute(select(MailOutboxRecord.id).where(
+            MailOutboxRecord.to_address == address, MailOutboxRecord.subject == subject,
+            MailOutboxRecord.created_at >= since).limit(1)).first() is not None
 
     def of_address(self, address: str) -> list[MailOutboxRecord]:
         return list(self.session.execute(select(MailOutboxRecord).where(

@@ -39,6 +39,29 @@ def code_mail(purpose: CodePurpose, code: str, display_name: str) -> tuple[str, 
     return text["subject"].format(**values), body
 
 
+REGISTRATION_ATTEMPT_SUBJECT = ("Громада: спроба реєстрації з вашою адресою / "
+                                "Hromada: someone tried to sign up with your address")
+
+
+def registration_attempt_mail(display_name: str) -> tuple[str, str]:
+    """``(subject, text)`` telling the owner of an address that someone tried to register it
+    again. The sign-up form answers such an attempt exactly as a new one (no account
+    enumeration), so this mail is how the real owner learns of it."""
+    uk = (f"Вітаємо, {display_name}!\n\n"
+          "Хтось щойно спробував зареєструватися на платформі «Громада» з вашою адресою "
+          "електронної пошти. Обліковий запис з цією адресою вже є, тож нового не створено.\n"
+          "Якщо це були ви, просто увійдіть; якщо забули пароль, змініть його: "
+          "POST /api/v1/auth/password-reset.\n"
+          "Якщо це були не ви, нічого робити не треба: ваш обліковий запис і пароль не змінено.")
+    en = (f"Hello {display_name},\n\n"
+          "Someone just tried to sign up on Hromada with your email address. An account with "
+          "this address already exists, so no new one was created.\n"
+          "If it was you, just sign in; if you forgot your password, reset it: "
+          "POST /api/v1/auth/password-reset.\n"
+          "If it was not you, there is nothing to do: your account and password are unchanged.")
+    return REGISTRATION_ATTEMPT_SUBJECT, uk + "\n\n— — —\n\n" + en + "\n\n-- \nГромада / Hromada\n"
+
+
 # ------------------------------------------------------------------------- notifications
 
 API = "/api/v1"

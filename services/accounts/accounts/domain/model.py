@@ -7,6 +7,7 @@ accounts holds (email, phone, display name). Every change is written down as an
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -42,9 +43,24 @@ def normalise_email(value) -> str:
 def email_problems(email) -> list[str]:
     if not isinstance(email, str) or not email:
         return ["required"]
+    if "@" in email and _is_ip_literal(email.rpartition("@")[2]):
+        # user@[192.0.2.1] is valid RFC 5321 but names a machine, not a mail domain: no
+        # provider hands such addresses out, and they dodge every domain-based block.
+        return ["must name a mail domain, not an IP address"]
     if len(email) > 254 or not EMAIL_PATTERN.match(email):
         return ["not a valid email address"]
     return []
+
+
+def _is_ip_literal(domain: str) -> bool:
+    host = domain.strip()
+    if host.startswith("[") or host.endswith("]"):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host.rsplit(".", 1)[-1].isdigit()  # 1.2.3.4 in any spelling: no TLD is numeric
+    return True
 
 
 def normalise_phone(value):
@@ -124,6 +140,17 @@ class TrustChanged:
     account_id: str
     trust_level: int
     reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RolesChanged:
+    account_id: str
+    roles: frozenset[str]
+    body: str | None
+    previous_roles: frozenset[str]
+    previous_body: str | None
+    by: str
     at: datetime
 
 
@@ -305,6 +332,7 @@ class Account:
         if roles == self.roles and body == self.body:
             return False
         before = f"{sorted(self.roles)} body={self.body}"
+        self.events.append(RolesChanged(self.id, roles, body, self.roles, self.body, by, now))
         self.roles, self.body = roles, body
         self._audit("roles_set", by, now, f"{before} -> {sorted(roles)} body={body}")
         return True

@@ -1,7 +1,9 @@
-"""The password policy. Hashing itself is an adapter (argon2); the domain only needs
-something with ``hash`` / ``verify`` / ``needs_rehash``."""
+"""The password policy (NIST SP 800-63B section 3.1.1.2): a minimum length, no composition
+rules, and a blocklist of passwords known to be common. Hashing itself is an adapter (argon2);
+the domain only needs something with ``hash`` / ``verify`` / ``needs_rehash``."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Protocol
 
 MIN_LENGTH = 10
@@ -20,7 +22,27 @@ COMMON_PASSWORDS = frozenset({
     "hromada123", "hromada1234", "kyiv123456", "kyiv2024!!", "ukraine123", "ukraine1234",
     "slavaukraini", "slavaukraini1",
 })
-"""A short deny-list of the passwords people pick first; the length rule does the rest."""
+"""Our own additions to the blocklist: keyboard walks and favourites of Ukrainian users that the
+general list below lacks."""
+
+
+@lru_cache(maxsize=1)
+def blocklist() -> frozenset[str]:
+    """Common passwords, case-folded: the 30,000 most common in leaked password corpora as the
+    ``zxcvbn`` package ships them (Dropbox's list, kept with the package), plus
+    :data:`COMMON_PASSWORDS`. Only those at least :data:`MIN_LENGTH` long could pass the
+    length rule, so only they are kept."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    words = {w.casefold() for w in FREQUENCY_LISTS["passwords"]} | COMMON_PASSWORDS
+    return frozenset(w for w in words if len(w) >= MIN_LENGTH)
+
+
+def is_common(password: str) -> bool:
+    """Whether ``password`` (ignoring case and surrounding spaces) is on the blocklist or is
+    one character repeated."""
+    folded = password.strip().casefold()
+    return folded in blocklist() or (bool(folded) and len(set(folded)) == 1)
 
 
 class PasswordHasher(Protocol):
@@ -40,9 +62,12 @@ def password_problems(password, email: str | None = None) -> list[str]:
         problems.append(f"must be at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:
         problems.append(f"must be at most {MAX_LENGTH} characters")
+    if not password.strip():
+        problems.append("must not be only spaces")
+        return problems
     folded = password.strip().casefold()
     if email and folded in {email.casefold(), email.split("@")[0].casefold()}:
         problems.append("must not be your email address")
-    if folded in COMMON_PASSWORDS or (folded and len(set(folded)) == 1):
+    if is_common(password):
         problems.append("is one of the most common passwords; choose another")
     return problems

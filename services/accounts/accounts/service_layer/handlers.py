@@ -22,12 +22,13 @@ from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, l
 from ..domain import notifications as notices
 from ..domain.api_keys import INTEGRATION_TRUST, ApiKey, api_key_problems
 from ..domain.codes import CodePurpose, CodeRejected, OneTimeCode
-from ..domain.messages import code_mail
+from ..domain.messages import code_mail, registration_attempt_mail
 from ..domain.model import (
     Account,
     AccountDeleted,
     AccountError,
     AuditEntry,
+    RolesChanged,
     StatusChanged,
     TrustChanged,
     TrustPolicy,
@@ -40,7 +41,7 @@ from ..domain.model import (
     roles_problems,
 )
 from ..domain.passwords import PasswordHasher, password_problems
-from ..domain.throttling import Locked, ThrottlePolicy, throttle_key
+from ..domain.throttling import Locked, LoginThrottle, ThrottlePolicy, address_key, source_of, throttle_key
 from ..domain.tokens import RefreshRejected, TokenFamily, hash_token
 from ..schemas import (
     EmailNotificationsIn,
@@ -109,6 +110,12 @@ def _record_events(uow, account: Account) -> None:
                 "account_id": event.account_id, "trust_level": event.trust_level,
                 "reason": event.reason, "at": event.at,
             }, subject=event.account_id, actor="accounts")
+        elif isinstance(event, RolesChanged):
+            uow.record_event(ev.ACCOUNT_ROLES_CHANGED, {
+                "account_id": event.account_id, "roles": sorted(event.roles),
+                "body": event.body, "previous_roles": sorted(event.previous_roles),
+                "previous_body": event.previous_body, "by": event.by, "at": event.at,
+            }, subject=event.account_id, actor=event.by)
         elif isinstance(event, AccountDeleted):
             uow.record_event(ev.ACCOUNT_DELETED, {"account_id": event.account_id,
                                                   "at": event.at},
@@ -143,7 +150,13 @@ def _code_error(reason: str) -> InvalidInput:
 
 
 def register(uow, security: Security, email, password, display_name, phone=None) -> dict:
-    """Create a resident account and mail it a verification code."""
+    """Create a resident account and mail it a verification code.
+
+    An address that already has an account gets the very same answer (an account view that
+    is never stored) after the same work (the password is hashed either way), so the form
+    tells nobody which addresses are registered; the owner is mailed instead (at most once
+    per :data:`REGISTRATION_ATTEMPT_MAIL_INTERVAL`) that someone tried.
+    """
     email = normalise_email(email)
     display_name = normalise_display_name(display_name)
     phone = normalise_phone(phone)
@@ -158,20 +171,39 @@ def register(uow, security: Security, email, password, display_name, phone=None)
         raise _invalid(errors)
     password_hash = security.hasher.hash(password)
     now = _now()
-    taken = Conflict("an account with this email already exists",
-                     {"email": ["already registered; sign in or reset the password"]})
+    account = Account.register(id=_new_id(), email=email, display_name=display_name,
+                               phone=phone, password_hash=password_hash, now=now)
     with uow:
-        if uow.accounts.get_by_email(email) is not None:
-            raise taken
-        account = Account.register(id=_new_id(), email=email, display_name=display_name,
-                                   phone=phone, password_hash=password_hash, now=now)
+        existing = uow.accounts.get_by_email(email)
+        if existing is not None:
+            _tell_owner_of_registration_attempt(uow, existing, now)
+            uow.commit()
+            return account_view(account)  # the decoy: the same shape, never stored
+        if uow.accounts.get_by_skeleton(email) is not None:
+            raise _invalid({"email": [LOOKALIKE]})
         try:
             uow.accounts.add(account)
-        except IntegrityError:  # registered a moment ago by a racing request
-            raise taken
+        except IntegrityError:  # registered a moment ago by a racing request: same answer
+            return account_view(account)
         _mail_code(uow, account, CodePurpose.VERIFY_EMAIL, now)
         uow.commit()
     return account_view(account)
+
+
+LOOKALIKE = ("looks like an address already registered here (the same letters from another "
+             "alphabet or style); register with your own address")
+
+REGISTRATION_ATTEMPT_MAIL_INTERVAL = timedelta(hours=1)
+"""Someone may submit the form for a stranger's address in a loop: the owner hears of it once
+an hour at most, not once per attempt."""
+
+
+def _tell_owner_of_registration_attempt(uow, owner: Account, now: datetime) -> None:
+    uow.accounts.record_audit(AuditEntry(owner.id, "registration_attempted", "anonymous", now,
+                                         "sign-up with this account's email address"))
+    subject, body = registration_attempt_mail(owner.display_name)
+    if not uow.mail.queued_since(owner.email, subject, now - REGISTRATION_ATTEMPT_MAIL_INTERVAL):
+        uow.mail.enqueue(owner.email, subject, body, now)
 
 
 def _redeem_code(uow, email, code, purpose: CodePurpose, now):
@@ -226,24 +258,58 @@ def resend_verification(uow, email) -> dict:
 # ------------------------------------------------------------------------------ sign-in
 
 
-def issue_tokens(uow, security: Security, email, password) -> dict:
+def _locked_error(locked: Locked, what: str = "failed sign-ins") -> TooManyRequests:
+    retry_after = int(locked.retry_after)
+    return TooManyRequests(f"too many {what} from here; try again in {retry_after} s, or "
+                           "reset the password", extra={"retry_after": retry_after})
+
+
+def _lock_throttle(uow, email: str, client_ip) -> LoginThrottle:
+    """The throttle of ``email`` from the caller's source, locked until commit."""
+    return uow.throttles.lock(throttle_key(email, source_of(client_ip)), address_key(email))
+
+
+def _record_failed_password(uow, security: Security, throttle: LoginThrottle, now: datetime,
+                            account: Account | None) -> None:
+    """Count a wrong password against its address and source, and raise the alarm when the
+    address's failures from every source together cross the sustained-guessing threshold."""
+    policy = security.settings.throttle
+    throttle.record_failure(now, policy)
+    uow.throttles.save(throttle)
+    if policy.alert_after <= 0:
+        return
+    failures, sources = uow.throttles.failures_of_address(throttle.address,
+                                                          now - policy.alert_window)
+    if policy.alerts_at(failures - 1, failures):
+        who = f"account {account.id}" if account is not None else "an unregistered address"
+        minutes = int(policy.alert_window.total_seconds() // 60)
+        log.warning("sustained password guessing: %d failed sign-ins for %s (address key "
+                    "%s…) from %d source(s) within %d minutes", failures, who,
+                    throttle.address[:12], sources, minutes)
+        if account is not None:
+            uow.accounts.record_audit(AuditEntry(
+                account.id, "sign_in_guessing", "system", now,
+                f"{failures} failed sign-ins from {sources} source(s) within {minutes} minutes"))
+
+
+def issue_tokens(uow, security: Security, email, password, client_ip=None) -> dict:
     """Sign in with email and password: an access token and a refresh token.
 
     Unverified and blocked accounts may sign in (their tokens say so and other services
     refuse their state changes); deleted ones cannot, having neither email nor password.
+    Wrong passwords lock the address for the source they came from (``client_ip``, as the
+    gateway saw it) only: the owner elsewhere still signs in.
     """
     email = normalise_email(email)
     if not isinstance(email, str) or not email:
         raise Unauthenticated(BAD_CREDENTIALS)
     now = _now()
     with uow:
-        throttle = uow.throttles.lock(throttle_key(email))
+        throttle = _lock_throttle(uow, email, client_ip)
         try:
             throttle.check(now)
         except Locked as locked:
-            raise TooManyRequests(
-                f"too many failed sign-ins; try again in {locked.retry_after} s",
-                extra={"retry_after": locked.retry_after})
+            raise _locked_error(locked)
         account = uow.accounts.get_by_email(email)
         if account is None or account.password_hash is None:
             security.hasher.burn(password)  # as slow as a real check: no enumeration by timing
@@ -251,8 +317,7 @@ def issue_tokens(uow, security: Security, email, password) -> dict:
         else:
             ok = security.hasher.verify(account.password_hash, password)
         if not ok:
-            throttle.record_failure(now, security.settings.throttle)
-            uow.throttles.save(throttle)
+            _record_failed_password(uow, security, throttle, now, account)
             uow.commit()
             raise Unauthenticated(BAD_CREDENTIALS)
         throttle.record_success()
@@ -335,9 +400,8 @@ def reset_password(uow, security: Security, email, code, new_password) -> dict:
         account.verify_email(now)  # the code reached the mailbox: that proves it too
         uow.accounts.save(account)
         uow.tokens.revoke_all(account.id, now, "password reset")
-        throttle = uow.throttles.lock(throttle_key(email))
-        throttle.record_success()
-        uow.throttles.save(throttle)
+        # The mailbox proved the owner: no lock from any source keeps them out any longer.
+        uow.throttles.clear_address(address_key(email))
         uow.commit()
     return {}
 
@@ -423,6 +487,7 @@ def set_roles(uow, identity: Identity, account_id, roles, body=None) -> dict:
             raise Conflict(str(exc))
         if changed:
             uow.accounts.save(account)
+            _record_events(uow, account)
             uow.commit()
     return account_view(account)
 
@@ -524,20 +589,20 @@ def export_my_data(uow, identity: Identity) -> dict:
                            uow.notifications.of_account(account.id))
 
 
-def delete_my_account(uow, security: Security, identity: Identity, password) -> dict:
-    """Erase the caller's personal data, after checking the password once more."""
+def delete_my_account(uow, security: Security, identity: Identity, password,
+                      client_ip=None) -> dict:
+    """Erase the caller's personal data, after checking the password once more (throttled
+    as sign-in is, by address and source)."""
     now = _now()
     with uow:
         account = _own_account(uow, identity, for_update=True)
-        throttle = uow.throttles.lock(throttle_key(account.email))
+        throttle = _lock_throttle(uow, account.email, client_ip)
         try:
             throttle.check(now)
         except Locked as locked:
-            raise TooManyRequests(f"too many wrong passwords; try again in {locked.retry_after} s",
-                                  extra={"retry_after": locked.retry_after})
+            raise _locked_error(locked, "wrong passwords")
         if not security.hasher.verify(account.password_hash, password):
-            throttle.record_failure(now, security.settings.throttle)
-            uow.throttles.save(throttle)
+            _record_failed_password(uow, security, throttle, now, account)
             uow.commit()
             raise _invalid({"password": ["does not match"]})
         email = account.email

@@ -1,7 +1,7 @@
 """processed-requests ledger: state-changing RPCs apply each request once
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 02:30:00.000000
 
 """
@@ -10,8 +10,8 @@ from typing import Sequence, Union
 from hromada_common.migrations import create_request_ledger, drop_request_ledger
 
 # revision identifiers, used by Alembic.
-revision: str = '0004'
-down_revision: Union[str, Sequence[str], None] = '0003'
+revision: str = '0006'
+down_revision: Union[str, Sequence[str], None] = '0005'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
