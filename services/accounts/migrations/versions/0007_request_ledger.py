@@ -1,7 +1,7 @@
 """processed-requests ledger: state-changing RPCs apply each request once
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 02:30:00.000000
 
 """
@@ -10,8 +10,8 @@ from typing import Sequence, Union
 from hromada_common.migrations import create_request_ledger, drop_request_ledger
 
 # revision identifiers, used by Alembic.
-revision: str = '0006'
-down_revision: Union[str, Sequence[str], None] = '0005'
+revision: str = '0007'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
