@@ -34,6 +34,8 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from hromada_common.revocation import RevocationFeed
+
 from gateway.ratelimit import RateLimitGate, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -343,10 +345,12 @@ class ProblemWebServer(WebServer):
     """nameko's web server with :class:`ProblemWsgiApp`, request-id and caller context data,
     token verification and rate limits."""
 
+    revocation_feed = RevocationFeed()  # refuses revoked tokens (hromada_common.revocation)
+
     def setup(self):
         super().setup()
         config = self.container.config
-        self.verifier = verifier_from_config(config)
+        self.verifier = verifier_from_config(config, revocations=self.revocation_feed.revocations)
         self.rate_limits = RateLimitGate.from_config(config)
 
     def stop(self):

@@ -7,7 +7,10 @@ every RPC call in nameko context data (``hromada.auth``); the callee verifies it
 
 Claims: ``iss``, ``aud``, ``sub`` (account id), ``iat``, ``exp``, ``jti``, ``typ`` = "access",
 ``roles``, ``body`` (staff's body code or null), ``status`` ("active" | "blocked"),
-``verified`` (email verified), ``trust`` (0 new/low … 3 high), ``scopes`` (integrations).
+``verified`` (email verified), ``trust`` (0 new/low … 3 high), ``scopes`` (integrations),
+``sid`` (the sign-in session) and ``ver`` (the account's auth version at signing): a verifier
+with a :class:`~hromada_common.revocation.RevocationList` refuses tokens of revoked sessions
+and older versions (see :mod:`hromada_common.revocation`).
 """
 from __future__ import annotations
 
@@ -60,6 +63,11 @@ class Identity:
     verified: bool = False
     trust: int = 1
     scopes: frozenset[str] = field(default_factory=frozenset)
+    session_id: str | None = None
+    """The sign-in session (refresh-token family) the token belongs to; None for API keys."""
+    auth_version: int | None = None
+    """The account's auth version when the token was signed (raised by every role change,
+    block, unblock, deletion and sign-out everywhere)."""
 
     @property
     def actor(self) -> str:
@@ -98,9 +106,14 @@ class Identity:
         return self
 
     def claims(self) -> dict:
-        return {"sub": self.account_id, "roles": sorted(self.roles), "body": self.body,
-                "status": self.status, "verified": self.verified, "trust": self.trust,
-                "scopes": sorted(self.scopes)}
+        claims = {"sub": self.account_id, "roles": sorted(self.roles), "body": self.body,
+                  "status": self.status, "verified": self.verified, "trust": self.trust,
+                  "scopes": sorted(self.scopes)}
+        if self.session_id is not None:
+            claims["sid"] = self.session_id
+        if self.auth_version is not None:
+            claims["ver"] = self.auth_version
+        return claims
 
 
 def identity_from_claims(claims: dict) -> Identity:
@@ -108,19 +121,22 @@ def identity_from_claims(claims: dict) -> Identity:
         account_id=str(claims["sub"]), roles=frozenset(claims.get("roles") or ()),
         body=claims.get("body"), status=claims.get("status", "active"),
         verified=bool(claims.get("verified")), trust=int(claims.get("trust", 1)),
-        scopes=frozenset(claims.get("scopes") or ()),
+        scopes=frozenset(claims.get("scopes") or ()), session_id=claims.get("sid"),
+        auth_version=claims.get("ver"),
     )
 
 
 class TokenVerifier:
-    """Checks signature (RS256 only), issuer, audience, expiry and token type."""
+    """Checks signature (RS256 only), issuer, audience, expiry and token type, and, given a
+    :class:`~hromada_common.revocation.RevocationList`, that the token was not revoked."""
 
     def __init__(self, public_key_pem: str, issuer: str = DEFAULT_ISSUER,
-                 audience: str = DEFAULT_AUDIENCE, leeway: int = 5):
+                 audience: str = DEFAULT_AUDIENCE, leeway: int = 5, revocations=None):
         self.public_key = public_key_pem
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        self.revocations = revocations
 
     def verify(self, token: str) -> Identity:
         try:
@@ -135,6 +151,8 @@ class TokenVerifier:
             raise Unauthenticated(f"invalid access token ({exc.__class__.__name__})")
         if claims.get("typ") != "access":
             raise Unauthenticated("not an access token")
+        if self.revocations is not None:
+            self.revocations.check(claims)
         return identity_from_claims(claims)
 
 
@@ -167,13 +185,16 @@ def _read_key(config: dict, name: str) -> str | None:
     return None
 
 
-def verifier_from_config(config: dict) -> TokenVerifier:
+def verifier_from_config(config: dict, revocations=None) -> TokenVerifier:
+    """The verifier the config describes; ``revocations`` (a RevocationFeed's list) makes it
+    refuse revoked tokens too."""
     key = _read_key(config, "JWT_PUBLIC_KEY")
     if not key:
         raise RuntimeError("set JWT_PUBLIC_KEY or JWT_PUBLIC_KEY_FILE (the accounts service's "
                            "public key) so this service can verify callers")
     return TokenVerifier(key, config.get("JWT_ISSUER") or DEFAULT_ISSUER,
-                         config.get("JWT_AUDIENCE") or DEFAULT_AUDIENCE)
+                         config.get("JWT_AUDIENCE") or DEFAULT_AUDIENCE,
+                         revocations=revocations)
 
 
 def issuer_from_config(config: dict) -> TokenIssuer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nameko.extensions import DependencyProvider
 
 from .auth import AUTH_CONTEXT_KEY, Identity, TokenVerifier, Unauthenticated, verifier_from_config
+from .revocation import RevocationFeed
 
 
 class Caller:
@@ -34,8 +35,14 @@ class Caller:
 
 
 class CallerProvider(DependencyProvider):
+    """Verifies the caller's token with this service's public key and refuses revoked ones
+    (its :class:`~hromada_common.revocation.RevocationFeed`, one per container)."""
+
+    revocation_feed = RevocationFeed()
+
     def setup(self):
-        self.verifier = verifier_from_config(self.container.config)
+        self.verifier = verifier_from_config(self.container.config,
+                                             revocations=self.revocation_feed.revocations)
 
     def get_dependency(self, worker_ctx):
         return Caller(worker_ctx.context_data.get(AUTH_CONTEXT_KEY), self.verifier)

@@ -36,6 +36,7 @@ ACCOUNT_STATUS_CHANGED = "hromada.account.status_changed.v1"
 ACCOUNT_TRUST_CHANGED = "hromada.account.trust_changed.v1"
 ACCOUNT_DELETED = "hromada.account.deleted.v1"
 ACCOUNT_ROLES_CHANGED = "hromada.account.roles_changed.v1"
+ACCOUNT_ACCESS_REVOKED = "hromada.account.access_revoked.v1"
 POINTS_AWARDED = "hromada.resident.points_awarded.v1"
 BADGE_AWARDED = "hromada.resident.badge_awarded.v1"
 LEVEL_REACHED = "hromada.resident.level_reached.v1"
@@ -328,6 +329,19 @@ class AccountRolesChangedV1(StrictSchema):
     at = fields.AwareDateTime(required=True, format="iso")
 
 
+class AccountAccessRevokedV1(StrictSchema):
+    """Access tokens signed before now for this account (``auth_version`` raised: roles,
+    block, unblock, deletion, every session signed out) or for one session (``session_id``:
+    signed out, or its refresh token reused) no longer hold. Every token verifier applies it
+    (hromada_common.revocation)."""
+
+    account_id = fields.String(required=True)
+    session_id = fields.String(required=True, allow_none=True)
+    auth_version = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0))
+    reason = fields.String(required=True)
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
 class PointsAwardedV1(StrictSchema):
     """A ledger entry: a resident earned (or, negative, lost) points for something they did."""
 
@@ -433,6 +447,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     ACCOUNT_TRUST_CHANGED: AccountTrustChangedV1,
     ACCOUNT_DELETED: AccountDeletedV1,
     ACCOUNT_ROLES_CHANGED: AccountRolesChangedV1,
+    ACCOUNT_ACCESS_REVOKED: AccountAccessRevokedV1,
     POINTS_AWARDED: PointsAwardedV1,
     BADGE_AWARDED: BadgeAwardedV1,
     LEVEL_REACHED: LevelReachedV1,

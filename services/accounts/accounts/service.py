@@ -254,6 +254,12 @@ class AccountsService:
         return handlers.set_email_notifications(self.uow(), self.caller.require(), payload)
 
     @rpc
+    def revocations(self):
+        """For token verifiers starting up (hromada_common.revocation): the accounts whose
+        tokens were voided and the sessions revoked within an access token's lifetime."""
+        return handlers.revocations(self.uow(), self.security)
+
+    @rpc
     def health(self):
         """Checks the database; the broker answered if this call arrived."""
         return handlers.health(self.uow()) | {"broker": "ok"}

@@ -7,6 +7,7 @@ from accounts.domain.api_keys import ApiKey, api_key_problems
 from accounts.domain.codes import MAX_ATTEMPTS, CodePurpose, CodeRejected, OneTimeCode
 from accounts.domain.messages import code_mail
 from accounts.domain.model import (
+    AccessRevoked,
     Account,
     AccountDeleted,
     AccountError,
@@ -236,7 +237,8 @@ def test_blocking_is_audited_emits_an_event_and_is_idempotent():
     account = new_account()
     assert account.block(reason="spam", by="disp-1", now=T0)
     assert not account.block(reason="spam again", by="disp-1", now=T0)
-    assert account.events == [StatusChanged("acc-1", "blocked", "spam", "disp-1", T0)]
+    assert account.events == [StatusChanged("acc-1", "blocked", "spam", "disp-1", T0),
+                              AccessRevoked("acc-1", None, 1, "blocked", T0)]
     assert [a.action for a in account.audit] == ["registered", "blocked"]
 
 
@@ -246,7 +248,9 @@ def test_deleting_erases_the_person_and_keeps_the_record():
     account.delete(T0 + timedelta(days=1))
     assert (account.email, account.phone, account.display_name, account.password_hash) == (None,) * 4
     assert account.status == "deleted" and account.public_name == "deleted account"
-    assert not account.roles and isinstance(account.events[-1], AccountDeleted)
+    assert not account.roles and isinstance(account.events[-2], AccountDeleted)
+    assert account.events[-1] == AccessRevoked(account.id, None, account.auth_version,
+                                               "deleted", account.deleted_at)
     with pytest.raises(AccountError):
         account.block(reason="x", by="y", now=T0)
 
@@ -310,3 +314,16 @@ def test_different_addresses_keep_different_skeletons(different):
     from accounts.domain.lookalikes import skeleton
 
     assert skeleton(different) != skeleton("paypal@example.org")
+
+
+def test_every_change_a_token_states_raises_the_auth_version():
+    account = new_account()
+    account.set_roles(["executor"], "kyivavtodor", by="admin-1", now=T0)
+    account.set_roles(["executor"], "kyivavtodor", by="admin-1", now=T0)  # no change, no raise
+    account.block(reason="spam", by="disp-1", now=T0)
+    account.unblock(reason="appealed", by="disp-1", now=T0)
+    account.delete(T0)
+    revoked = [e for e in account.events if isinstance(e, AccessRevoked)]
+    assert [(e.auth_version, e.reason) for e in revoked] == [
+        (1, "roles changed"), (2, "blocked"), (3, "unblocked"), (4, "deleted")]
+    assert account.auth_version == 4 and account.auth_changed_at == T0

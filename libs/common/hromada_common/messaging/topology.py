@@ -50,6 +50,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ev.ACCOUNT_TRUST_CHANGED: (),
     ev.ACCOUNT_DELETED: ("intake", "gamification"),
     ev.ACCOUNT_ROLES_CHANGED: (),
+    # every token verifier hears it on a broadcast queue of its own (hromada_common.revocation)
+    ev.ACCOUNT_ACCESS_REVOKED: (),
     ev.POINTS_AWARDED: (),
     ev.BADGE_AWARDED: ("accounts",),
     ev.LEVEL_REACHED: ("accounts",),

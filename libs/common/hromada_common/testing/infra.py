@@ -276,7 +276,8 @@ class SigningKeys:
 
     @property
     def config(self) -> dict:
-        return {"JWT_PUBLIC_KEY_FILE": str(self.public_path)}
+        # TOKEN_REVOCATION_SNAPSHOT: see service_config (no accounts service to ask).
+        return {"JWT_PUBLIC_KEY_FILE": str(self.public_path), "TOKEN_REVOCATION_SNAPSHOT": ""}
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,9 @@ class AccountRecord(Base):
     # the highest gamification level heard of (hromada.resident.level_reached.v1); 0 = none
     gamification_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
                                                     index=True)
+    # raised by every change that voids issued access tokens (hromada_common.revocation)
+    auth_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    auth_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class AuditRecord(Base):
@@ -103,7 +106,7 @@ class TokenFamilyRecord(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
                                             index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     revoke_reason: Mapped[str | None] = mapped_column(String(120))
 
 

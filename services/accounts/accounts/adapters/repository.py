@@ -53,6 +53,7 @@ def _account(record: AccountRecord) -> Account:
         email_notifications=record.email_notifications is not False,
         trust_lowered_at=aware(record.trust_lowered_at),
         gamification_level=record.gamification_level or 0,
+        auth_version=record.auth_version or 0, auth_changed_at=aware(record.auth_changed_at),
     )
 
 
@@ -73,6 +74,8 @@ def _fill(record: AccountRecord, account: Account) -> None:
     record.email_notifications = account.email_notifications
     record.trust_lowered_at = account.trust_lowered_at
     record.gamification_level = account.gamification_level
+    record.auth_version = account.auth_version
+    record.auth_changed_at = account.auth_changed_at
 
 
 class AccountRepository:
@@ -105,6 +108,13 @@ class AccountRepository:
         record = self.session.execute(select(AccountRecord).where(
             AccountRecord.email_skeleton == skeleton(email))).scalar_one_or_none()
         return _account(record) if record else None
+
+    def auth_versions_changed_since(self, since: datetime) -> list[tuple[str, int, datetime]]:
+        """``(account id, auth version, changed at)`` of accounts whose tokens were voided at
+        or after ``since`` (the index on ``auth_changed_at`` keeps it to those few)."""
+        return [(i, v, aware(at)) for i, v, at in self.session.execute(
+            select(AccountRecord.id, AccountRecord.auth_version, AccountRecord.auth_changed_at)
+            .where(AccountRecord.auth_changed_at >= since))]
 
     def get_many(self, account_ids: list[str]) -> list[Account]:
         if not account_ids:
@@ -291,6 +301,12 @@ class TokenRepository:
             .where(TokenFamilyRecord.account_id == account_id,
                    TokenFamilyRecord.revoked_at.is_(None))
             .values(revoked_at=now, revoke_reason=reason)).rowcount
+
+    def revoked_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        """``(session id, revoked at)`` of the sessions revoked at or after ``since``."""
+        return [(i, aware(at)) for i, at in self.session.execute(
+            select(TokenFamilyRecord.id, TokenFamilyRecord.revoked_at)
+            .where(TokenFamilyRecord.revoked_at >= since))]
 
     def sessions_of(self, account_id: str) -> list[dict]:
         """Each sign-in session: when it started, until when it lasts, whether revoked."""

@@ -155,6 +155,18 @@ class RolesChanged:
 
 
 @dataclass(frozen=True)
+class AccessRevoked:
+    """Tokens signed before ``at`` for the account (a new ``auth_version``) or for one
+    session (``session_id``) no longer hold."""
+
+    account_id: str
+    session_id: str | None
+    auth_version: int | None
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class AccountDeleted:
     account_id: str
     at: datetime
@@ -239,6 +251,11 @@ class Account:
     """When moderation (rejected appeals) last lowered the trust: the start of the penalty."""
     gamification_level: int = 0
     """The highest gamification level heard of (0: none yet)."""
+    auth_version: int = 0
+    """Raised whenever what an access token says about the account stops being true (roles,
+    body, status) or every session is signed out; tokens carry the version they were signed
+    at, and verifiers refuse older ones (hromada_common.revocation)."""
+    auth_changed_at: datetime | None = None
     events: list = field(default_factory=list, repr=False, compare=False)
     audit: list[AuditEntry] = field(default_factory=list, repr=False, compare=False)
 
@@ -325,6 +342,12 @@ class Account:
         self._audit("email_notifications_" + ("on" if enabled else "off"), self.id, now)
         return True
 
+    def revoke_access(self, now: datetime, reason: str) -> None:
+        """Every access token signed so far stops working (a new auth version)."""
+        self.auth_version += 1
+        self.auth_changed_at = now
+        self.events.append(AccessRevoked(self.id, None, self.auth_version, reason, now))
+
     def set_roles(self, roles, body: str | None, *, by: str, now: datetime) -> bool:
         """Replace roles and body (checked by :func:`roles_problems`); False if unchanged."""
         self._require_not_deleted()
@@ -335,6 +358,7 @@ class Account:
         self.events.append(RolesChanged(self.id, roles, body, self.roles, self.body, by, now))
         self.roles, self.body = roles, body
         self._audit("roles_set", by, now, f"{before} -> {sorted(roles)} body={body}")
+        self.revoke_access(now, "roles changed")
         return True
 
     def block(self, *, reason: str, by: str, now: datetime) -> bool:
@@ -350,6 +374,7 @@ class Account:
         self.status = status
         self._audit("blocked" if status == "blocked" else "unblocked", by, now, reason)
         self.events.append(StatusChanged(self.id, status, reason, by, now))
+        self.revoke_access(now, "blocked" if status == "blocked" else "unblocked")
         return True
 
     def record_rejection(self, *, at: datetime, appeal_id: str, policy: TrustPolicy,
@@ -423,3 +448,4 @@ class Account:
         self.deleted_at = now
         self._audit("deleted", self.id, now, "deleted by its owner")
         self.events.append(AccountDeleted(self.id, now))
+        self.revoke_access(now, "deleted")

@@ -27,6 +27,7 @@ from ..domain.model import (
     Account,
     AccountDeleted,
     AccountError,
+    AccessRevoked,
     AuditEntry,
     RolesChanged,
     StatusChanged,
@@ -91,11 +92,19 @@ def _invalid(fields: dict[str, list[str]]) -> InvalidInput:
     return InvalidInput("the request has invalid fields: " + ", ".join(sorted(fields)), fields)
 
 
-def identity_of(account: Account) -> Identity:
-    """What an access token says about the account."""
+def identity_of(account: Account, session_id: str | None = None) -> Identity:
+    """What an access token of ``session_id`` says about the account."""
     return Identity(account_id=account.id, roles=frozenset(account.roles), body=account.body,
                     status=account.status, verified=account.verified,
-                    trust=account.trust_level)
+                    trust=account.trust_level, session_id=session_id,
+                    auth_version=account.auth_version)
+
+
+def _revoke_session(uow, account_id: str, session_id: str, reason: str, now: datetime) -> None:
+    """Tell every token verifier that the session's access tokens no longer hold."""
+    uow.record_event(ev.ACCOUNT_ACCESS_REVOKED, {
+        "account_id": account_id, "session_id": session_id, "auth_version": None,
+        "reason": reason, "at": now}, subject=account_id, actor="accounts")
 
 
 def _record_events(uow, account: Account) -> None:
@@ -116,6 +125,11 @@ def _record_events(uow, account: Account) -> None:
                 "body": event.body, "previous_roles": sorted(event.previous_roles),
                 "previous_body": event.previous_body, "by": event.by, "at": event.at,
             }, subject=event.account_id, actor=event.by)
+        elif isinstance(event, AccessRevoked):
+            uow.record_event(ev.ACCOUNT_ACCESS_REVOKED, {
+                "account_id": event.account_id, "session_id": event.session_id,
+                "auth_version": event.auth_version, "reason": event.reason, "at": event.at,
+            }, subject=event.account_id, actor="accounts")
         elif isinstance(event, AccountDeleted):
             uow.record_event(ev.ACCOUNT_DELETED, {"account_id": event.account_id,
                                                   "at": event.at},
@@ -136,7 +150,8 @@ def _issue_pair(uow, security: Security, account: Account, now: datetime) -> dic
     family, refresh = TokenFamily.start(id=_new_id(), account_id=account.id, now=now,
                                         ttl=security.settings.refresh_ttl, token_id=_new_id())
     uow.tokens.add(family)
-    access, expires_in = security.issuer.issue(identity_of(account), now=now.timestamp())
+    access, expires_in = security.issuer.issue(identity_of(account, family.id),
+                                               now=now.timestamp())
     return token_pair_view(access, expires_in, refresh)
 
 
@@ -349,6 +364,7 @@ def refresh_tokens(uow, security: Security, refresh_token) -> dict:
                 uow.accounts.record_audit(AuditEntry(
                     family.account_id, "refresh_token_reused", "system", now,
                     f"session {family.id} revoked: a used refresh token was presented again"))
+                _revoke_session(uow, family.account_id, family.id, "refresh token reused", now)
                 uow.commit()
                 log.warning("refresh token reuse in family %s of account %s: family revoked",
                             family.id, family.account_id)
@@ -357,7 +373,8 @@ def refresh_tokens(uow, security: Security, refresh_token) -> dict:
         if account is None or account.is_deleted:
             raise Unauthenticated("the account no longer exists")
         uow.tokens.save(family, presented)
-        access, expires_in = security.issuer.issue(identity_of(account), now=now.timestamp())
+        access, expires_in = security.issuer.issue(identity_of(account, family.id),
+                                                   now=now.timestamp())
         uow.commit()
     return token_pair_view(access, expires_in, successor)
 
@@ -373,6 +390,10 @@ def revoke_refresh_token(uow, refresh_token) -> dict:
             family, _ = found
             if family.revoke(now, "signed out"):
                 uow.tokens.save(family)
+                uow.accounts.record_audit(AuditEntry(family.account_id, "signed_out",
+                                                     family.account_id, now,
+                                                     f"session {family.id}"))
+                _revoke_session(uow, family.account_id, family.id, "signed out", now)
                 uow.commit()
     return {}
 
@@ -398,8 +419,10 @@ def reset_password(uow, security: Security, email, code, new_password) -> dict:
         uow.codes.save(stored)
         account.change_password(security.hasher.hash(new_password), now, by=account.id)
         account.verify_email(now)  # the code reached the mailbox: that proves it too
-        uow.accounts.save(account)
         uow.tokens.revoke_all(account.id, now, "password reset")
+        account.revoke_access(now, "password reset")  # and every access token with them
+        uow.accounts.save(account)
+        _record_events(uow, account)
         # The mailbox proved the owner: no lock from any source keeps them out any longer.
         uow.throttles.clear_address(address_key(email))
         uow.commit()
@@ -830,6 +853,18 @@ def purge_expired(uow, keep_mail: timedelta = timedelta(days=7)) -> dict:
         }
         uow.commit()
     return purged
+
+
+def revocations(uow, security: Security) -> dict:
+    """What token verifiers must know at start: accounts whose tokens were voided and sessions
+    revoked within an access token's lifetime (older revocations only concern expired tokens).
+    ``{"accounts": [[id, auth_version, at]], "sessions": [[session id, at]]}``."""
+    since = _now() - timedelta(seconds=security.issuer.ttl_seconds + 60)
+    with uow:
+        accounts = uow.accounts.auth_versions_changed_since(since)
+        sessions = uow.tokens.revoked_since(since)
+    return {"accounts": [[i, v, at.isoformat()] for i, v, at in accounts],
+            "sessions": [[i, at.isoformat()] for i, at in sessions]}
 
 
 def health(uow) -> dict:
