@@ -2,16 +2,15 @@
 given: it never trusts that the gateway checked."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from hromada_common.events import REJECTION_CODES
+from hromada_common.events import REJECTION_CODES, StrictSchema
 
 CHANNELS = ("web", "mobile", "api", "phone", "chatbot", "operator")
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
+class _Strict(StrictSchema):
+    """Unknown keys and unstorable text (NUL, lone surrogates) are errors."""
 
 
 class LocationIn(_Strict):
