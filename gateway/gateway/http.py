@@ -31,9 +31,10 @@ from hromada_common.events import UNSTORABLE_MESSAGE, UNSTORABLE_TEXT
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from gateway.headers import HeaderPolicy, is_preflight, options_response, secure
 from gateway.ratelimit import RateLimitGate
 
 log = logging.getLogger(__name__)
@@ -363,13 +364,24 @@ class ProblemWsgiApp(WsgiApp):
             environ["wsgi.input_terminated"] = True
         request = GatewayRequest(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
+        policy = self.server.header_policy
         try:
-            provider, values = adapter.match()
-            request.path_values = values
-            response = provider.handle_request(request)
+            if is_preflight(request):
+                # Answered here for every route, signed in or not: a browser's preflight
+                # carries no token, and no entrypoint runs for it.
+                methods = adapter.allowed_methods()
+                if not methods:
+                    raise RouteNotFound()
+                response = options_response(request, methods, policy)
+            else:
+                provider, values = adapter.match()
+                request.path_values = values
+                response = provider.handle_request(request)
         except HTTPException as exc:
             response = self._routing_response(exc, request)
-        return response(environ, start_response_with_id)
+            if not isinstance(response, Response):  # a redirect werkzeug decided on
+                response = response.get_response(environ)
+        return secure(response, request, policy)(environ, start_response_with_id)
 
     @staticmethod
     def _routing_response(exc: HTTPException, request: Request):
@@ -395,6 +407,7 @@ class ProblemWebServer(WebServer):
         config = self.container.config
         self.verifier = verifier_from_config(config)
         self.rate_limits = RateLimitGate.from_config(config)
+        self.header_policy = HeaderPolicy.from_config(config)
 
     def stop(self):
         super().stop()
