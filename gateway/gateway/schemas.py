@@ -12,6 +12,7 @@ from datetime import timezone
 from hromada_common.errors import InvalidInput, validation_fields
 from hromada_common.events import REJECTION_CODES, UNSTORABLE_TEXT, StrictSchema
 from hromada_common.lifecycle import AppealState
+from hromada_common.text import visible
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 CHANNELS = ("web", "mobile", "api", "phone", "chatbot")
@@ -28,9 +29,9 @@ CATEGORY_CODE = validate.Regexp(
 )
 
 
-def not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be blank.")
+not_blank = visible
+"""Free text (titles, descriptions, reasons, names) must show something: not only whitespace,
+zero-width or other invisible characters."""
 
 
 class RequestSchema(StrictSchema):
@@ -428,7 +429,7 @@ class CategoryInput(RequestSchema):
     body = fields.String(allow_none=True, validate=validate.Length(1, 64))
     active = fields.Boolean()
     deadline_hours = fields.Dict(keys=fields.String(validate=validate.OneOf(COMPLEXITIES)),
-                                 values=fields.Integer(validate=validate.Range(1, 10000)))
+                                 values=fields.Integer(strict=True, validate=validate.Range(1, 10000)))
     default_complexity = fields.String(validate=validate.OneOf(COMPLEXITIES))
     emergency = fields.Boolean()
     fields = fields.List(fields.Nested(CategoryFieldInput))
@@ -440,7 +441,7 @@ PORTAL_FEEDBACK_CATEGORIES = ("usability", "bug", "idea", "complaint")
 
 
 class Confirm(RequestSchema):
-    rating = fields.Integer(required=True, validate=validate.Range(1, 5),
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5),
                             metadata={"description": "Quality of the work, 1 (poor) to 5."})
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
@@ -577,13 +578,14 @@ class LocalisedNameIn(RequestSchema):
 class GiftIn(RequestSchema):
     name = fields.Nested(LocalisedNameIn, required=True)
     description = fields.String(validate=validate.Length(max=2000))
-    stock = fields.Integer(required=True, validate=validate.Range(0, 1_000_000))
+    stock = fields.Integer(required=True, strict=True, validate=validate.Range(0, 1_000_000),
+                           metadata={"description": "A whole number: 2.5 is refused, not cut to 2."})
 
 
 class GiftUpdate(RequestSchema):
     name = fields.Nested(LocalisedNameIn)
     description = fields.String(validate=validate.Length(max=2000))
-    stock = fields.Integer(validate=validate.Range(0, 1_000_000))
+    stock = fields.Integer(strict=True, validate=validate.Range(0, 1_000_000))
     active = fields.Boolean()
 
     @validates_schema

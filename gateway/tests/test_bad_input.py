@@ -151,3 +151,41 @@ def test_category_codes_are_limited_to_what_is_stored(gateway):
 
     assert "category" in fields_in(assert_problem(response, 422, "invalid-input"))
     assert schema["AppealCreate"]["properties"]["category"]["maxLength"] == 120
+
+
+INVISIBLE = ["   ", "\u200b\u200b", "\u200b \u2060\ufeff", "\u00ad", "\u200e\u200f", "\u3164",
+             "\u2800", "\u0301", "\t\n"]
+
+
+@pytest.mark.parametrize("title", INVISIBLE)
+def test_a_title_of_invisible_characters_only_is_refused(gateway, title):
+    response = gateway.api.post("/api/v1/appeals", json=appeal_request(title=title))
+
+    assert "title" in fields_in(assert_problem(response, 422, "invalid-input"))
+    gateway.intake.submit_appeal.assert_not_called()
+
+
+def test_a_title_with_something_visible_among_invisible_characters_is_kept(gateway):
+    gateway.intake.submit_appeal.side_effect = lambda payload, key: appeal_from(payload)
+
+    response = gateway.api.post("/api/v1/appeals", json=appeal_request(title="\u200bЯма\u200b"))
+
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/staff/gifts", {"name": {"uk": "Чашка", "en": "Mug"}, "stock": 2.5}, "stock"),
+    ("/api/v1/staff/gifts/gift-1", {"stock": 2.5}, "stock"),
+    (f"/api/v1/appeals/{APPEAL_ID}/confirm", {"rating": 4.5}, "rating"),
+    ("/api/v1/categories", {"code": "roads.x", "name": {"uk": "Д", "en": "R"}, "level": "leaf",
+                            "deadline_hours": {"simple": 2.5}}, "deadline_hours.simple.value"),
+])
+def test_a_fraction_where_a_whole_number_is_due_is_refused_not_truncated(gateway, path, body,
+                                                                        field):
+    method = "PATCH" if path.startswith("/api/v1/staff/gifts/") else "POST"
+
+    response = gateway.api.request(method, path, json=body)
+
+    assert field in fields_in(assert_problem(response, 422, "invalid-input"))
+    gateway.gamification.create_gift.assert_not_called()
+    gateway.gamification.update_gift.assert_not_called()
