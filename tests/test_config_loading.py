@@ -101,3 +101,16 @@ def test_a_broker_uri_from_the_environment_stays_text(monkeypatch, bare_environm
     monkeypatch.setenv("AMQP_URI", "amqp://city:s3cret@broker.internal:5672/kyiv")
     for path in CONFIG_FILES:
         assert _load_as_nameko_does(path)["AMQP_URI"] == "amqp://city:s3cret@broker.internal:5672/kyiv"
+
+
+def test_cors_origins_and_trusted_proxies_stay_text(monkeypatch, bare_environment):
+    from gateway.headers import HeaderPolicy
+
+    monkeypatch.setenv("GATEWAY_CORS_ALLOWED_ORIGINS", "https://app.kyiv.ua,https://map.kyiv.ua:8443")
+    monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", "10.0.0.0/8,::1")
+    config = _load_as_nameko_does(ROOT / "gateway" / "config.yml")
+
+    assert config["CORS_ALLOWED_ORIGINS"] == "https://app.kyiv.ua,https://map.kyiv.ua:8443"
+    policy = HeaderPolicy.from_config(config)
+    assert policy.allowed_origins == {"https://app.kyiv.ua", "https://map.kyiv.ua:8443"}
+    assert len(policy.trusted_proxies) == 2 and policy.hsts_max_age == 31536000

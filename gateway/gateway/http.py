@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
+from urllib.parse import quote
 
 import amqp.exceptions
 import kombu.exceptions
@@ -27,15 +28,17 @@ from hromada_common.auth import (
     verifier_from_config,
 )
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from hromada_common.events import UNSTORABLE_MESSAGE, UNSTORABLE_TEXT
 from hromada_common.messaging.ledger import REQUEST_KEY_CONTEXT_KEY
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from hromada_common.revocation import RevocationFeed
 
+from gateway.headers import HeaderPolicy, is_preflight, options_response, secure
 from gateway.ratelimit import RateLimitGate, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,9 @@ _REQUEST_ID_ENVIRON_KEY = "hromada.request_id"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 MAX_BODY_BYTES = 1024 * 1024
 """Far above any valid appeal (4,000-character description); stops memory abuse early."""
+MAX_JSON_DEPTH = 32
+"""Nesting of arrays and objects a request body may have; the deepest valid body has 4. Far
+deeper input would exhaust the stack (a RecursionError) of whatever walks it next."""
 
 
 class Problem(Exception):
@@ -172,34 +178,76 @@ def problem_response(
         body["errors"] = [
             {"field": field, "messages": list(messages)} for field, messages in fields.items()
         ]
-    return Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE,
-        headers=headers,
-    )
+    return Response(_json_text(body), status=status, mimetype=PROBLEM_MIMETYPE, headers=headers)
 
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
     """A JSON success response (UTF-8, non-ASCII kept as is)."""
-    return Response(
-        json.dumps(payload, ensure_ascii=False), status=status, mimetype=JSON_MIMETYPE,
-        headers=headers,
-    )
+    return Response(_json_text(payload), status=status, mimetype=JSON_MIMETYPE, headers=headers)
+
+
+def _json_text(payload) -> str:
+    """JSON with non-ASCII kept as is, unless it holds a lone surrogate (which has no UTF-8
+    form): then escaped, so that echoing odd input can never fail the response itself."""
+    text = json.dumps(payload, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(payload)
+    return text
 
 
 def read_json_object(request: Request) -> dict:
     """Return the request body as a dict; 415 unless it is ``application/json``, 413 when it
-    is too large, 400 unless it parses as a JSON object."""
+    is too large, 400 unless it parses as a JSON object nested at most
+    :data:`MAX_JSON_DEPTH` deep."""
     if request.mimetype != JSON_MIMETYPE:
         raise Problem(415, f"The request body must be sent as {JSON_MIMETYPE}.")
+    too_large = Problem(413, f"The request body exceeds {MAX_BODY_BYTES} bytes.")
     try:
-        body = json.loads(request.get_data(cache=True) or b"")
+        data = request.get_data(cache=True)
+        if request.content_length is None and len(data) >= MAX_BODY_BYTES:
+            # A chunked body is read up to the limit and no further: it may be longer.
+            raise too_large
+        body = json.loads(data or b"")
     except RequestEntityTooLarge:
-        raise Problem(413, f"The request body exceeds {MAX_BODY_BYTES} bytes.") from None
+        raise too_large from None
+    except RecursionError:
+        raise Problem(400, _TOO_DEEP) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(400, f"The request body is not valid JSON: {exc}.") from None
     if not isinstance(body, dict):
         raise Problem(400, "The request body must be a JSON object.")
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise Problem(400, _TOO_DEEP)
     return body
+
+
+_TOO_DEEP = f"The request body nests arrays and objects more than {MAX_JSON_DEPTH} deep."
+
+
+def json_depth(value) -> int:
+    """How deep arrays and objects nest in decoded JSON (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((inner, depth + 1) for inner in value)
+    return deepest
+
+
+def check_path_values(values: dict) -> None:
+    """A path parameter holding NUL or a lone surrogate names nothing that can exist: 404,
+    naming the parameter (it would otherwise reach a database that refuses it)."""
+    bad = {name: [UNSTORABLE_MESSAGE] for name, value in values.items()
+           if isinstance(value, str) and UNSTORABLE_TEXT.search(value)}
+    if bad:
+        raise Problem(404, "There is no resource at this path: a path parameter holds "
+                           "characters no identifier has.", fields=bad)
 
 
 def mapped_status(exc: Exception) -> int | None:
@@ -212,7 +260,7 @@ def mapped_status(exc: Exception) -> int | None:
 
 def error_response(exc: Exception, request: Request) -> Response:
     """Translate an exception raised while handling ``request`` into a problem response."""
-    instance = request.path
+    instance = instance_of(request)
     if isinstance(exc, Problem):
         return problem_response(exc.status, exc.detail, instance, title=exc.title, fields=exc.fields)
     status = mapped_status(exc)
@@ -291,6 +339,12 @@ def _remote_detail(exc: Exception) -> str:
     return getattr(exc, "detail", None) or str(exc)
 
 
+def instance_of(request: Request) -> str:
+    """The request's path as a URI reference (percent-encoded, as the client sent it), the
+    ``instance`` of a problem about it."""
+    return quote(request.path, safe="/:@!$&'()*+,;=~")
+
+
 def request_id_of(request: Request) -> str:
     return request.environ.get(_REQUEST_ID_ENVIRON_KEY, "")
 
@@ -316,15 +370,31 @@ class ProblemWsgiApp(WsgiApp):
                 headers.append(("Retry-After", str(UNAVAILABLE_RETRY_AFTER)))
             return start_response(status, headers, exc_info)
 
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # eventlet's wsgi.input decodes the chunks and ends at the last one, but says not
+            # so: without this werkzeug sees no Content-Length and reads the body as empty.
+            # werkzeug still caps what it reads at max_content_length (413 beyond).
+            environ["wsgi.input_terminated"] = True
         request = GatewayRequest(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
+        policy = self.server.header_policy
         try:
-            provider, values = adapter.match()
-            request.path_values = values
-            response = provider.handle_request(request)
+            if is_preflight(request):
+                # Answered here for every route, signed in or not: a browser's preflight
+                # carries no token, and no entrypoint runs for it.
+                methods = adapter.allowed_methods()
+                if not methods:
+                    raise RouteNotFound()
+                response = options_response(request, methods, policy)
+            else:
+                provider, values = adapter.match()
+                request.path_values = values
+                response = provider.handle_request(request)
         except HTTPException as exc:
             response = self._routing_response(exc, request)
-        return response(environ, start_response_with_id)
+            if not isinstance(response, Response):  # a redirect werkzeug decided on
+                response = response.get_response(environ)
+        return secure(response, request, policy)(environ, start_response_with_id)
 
     @staticmethod
     def _routing_response(exc: HTTPException, request: Request):
@@ -337,8 +407,8 @@ class ProblemWsgiApp(WsgiApp):
             headers["Allow"] = ", ".join(sorted(exc.valid_methods))
             detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
         elif status == 404:
-            detail = f"There is no resource at {request.path}."
-        return problem_response(status, detail, request.path, headers=headers)
+            detail = f"There is no resource at {instance_of(request)}."
+        return problem_response(status, detail, instance_of(request), headers=headers)
 
 
 class ProblemWebServer(WebServer):
@@ -352,6 +422,7 @@ class ProblemWebServer(WebServer):
         config = self.container.config
         self.verifier = verifier_from_config(config, revocations=self.revocation_feed.revocations)
         self.rate_limits = RateLimitGate.from_config(config)
+        self.header_policy = HeaderPolicy.from_config(config)
 
     def stop(self):
         super().stop()
@@ -432,12 +503,13 @@ class HttpEntrypoint(HttpRequestHandler):
             limits = gate.headers
             if not gate.allowed:
                 return problem_response(
-                    429, f"Too many requests; retry in {gate.retry_after} s.", request.path,
+                    429, f"Too many requests; retry in {gate.retry_after} s.", instance_of(request),
                     extra={"violated_policies": list(gate.violated_policies),
                            "retry_after": gate.retry_after},
                     headers=limits,
                 )
             self.access.check(identity)
+            check_path_values(getattr(request, "path_values", None) or {})
             context_data = self.server.context_data_from_headers(request)
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)

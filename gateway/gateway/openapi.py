@@ -95,7 +95,7 @@ def openapi_document() -> dict:
                         "Location": {"description": "The appeal's URL.", "schema": {"type": "string"}},
                         "Idempotent-Replayed": {"schema": {"type": "string", "const": "true"}},
                     }),
-                    "400": _problem("The body is not valid JSON, or not a JSON object."),
+                    "400": BODY_ERRORS["400"],
                     "401": _problem("No valid access token."),
                     "403": _problem("Signed in, but not allowed to file (unverified or blocked account, "
                                     "or an API key without appeals:write)."),
@@ -135,7 +135,7 @@ def openapi_document() -> dict:
                 ],
                 "responses": {
                     "200": _ok("The appeal.", "Appeal"),
-                    "404": _problem("No such appeal."),
+                    "404": _problem("No such appeal (also when the id holds NUL)."),
                     **COMMON_ERRORS,
                 },
             },
@@ -196,6 +196,16 @@ def openapi_document() -> dict:
     return spec.to_dict()
 
 
+BODY_ERRORS = {
+    "400": _problem("The body is not valid JSON, not a JSON object, or nested more than 32 deep."),
+    "413": _problem("The body exceeds 1 MiB."),
+    "415": _problem("The body is not sent as application/json."),
+    "422": _problem("Invalid fields; errors names each one (also text holding NUL or a lone "
+                    "surrogate)."),
+}
+"""What any operation that takes a body may answer about the body itself."""
+NO_SUCH_ITEM = _problem("No such item (also when a path parameter holds NUL).")
+
 BEARER = [{"bearer": []}]
 NO_CONTENT = {"description": "Done."}
 ACCEPTED = {"description": "Accepted; the same answer whether or not the address has an account."}
@@ -217,7 +227,7 @@ def _operation(operation_id: str, summary: str, request_schema=None, responses=N
     if request_schema is not None:
         operation["requestBody"] = {
             "required": True, "content": {"application/json": {"schema": request_schema}}}
-        operation["responses"]["422"] = _problem("Invalid fields; errors names each one.")
+        operation["responses"].update(BODY_ERRORS)
     if secured:
         operation["security"] = BEARER
         operation["responses"]["403"] = _problem("Signed in, but not allowed to do this.")
@@ -232,6 +242,7 @@ def _account_paths(spec: APISpec) -> None:
     spec.components.schema("TokenPair", schema=schemas.TokenPair)
     account = _ok("The account.", "Account")
     tokens = _ok("Access (and refresh) token.", "TokenPair")
+    status_conflict = _problem("Not possible for this account (your own, or its current status).")
     paths = {
         "/api/v1/auth/register": {"post": _operation(
             "register", "Create a resident account; a verification code is emailed",
@@ -275,12 +286,14 @@ def _account_paths(spec: APISpec) -> None:
              "409": _problem("The appeal's state does not allow it.")}, secured=True)},
         "/api/v1/accounts/{account_id}/block": {"post": _operation(
             "blockAccount", "Block an account (dispatcher, admin)", schemas.Reason,
-            {"200": account}, secured=True)},
+            {"200": account, "409": status_conflict}, secured=True)},
         "/api/v1/accounts/{account_id}/unblock": {"post": _operation(
             "unblockAccount", "Lift a block (dispatcher, admin)", schemas.Reason,
-            {"200": account}, secured=True)},
+            {"200": account, "409": status_conflict}, secured=True)},
         "/api/v1/accounts/{account_id}/roles": {"put": _operation(
-            "setRoles", "Set roles and body (admin)", schemas.RolesUpdate, {"200": account},
+            "setRoles", "Set roles and body (admin)", schemas.RolesUpdate,
+            {"200": account, "409": _problem(
+                "Not possible for this account (your own admin role, a deleted account).")},
             secured=True)},
         "/api/v1/api-keys": {"post": _operation(
             "createApiKey", "Create an integration API key, shown once (admin)",
@@ -341,6 +354,9 @@ def _add_paths(spec: APISpec, paths: dict) -> None:
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
         parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                       for name in names]
+        if names:  # whatever the path names may not exist
+            for operation in operations.values():
+                operation["responses"].setdefault("404", NO_SUCH_ITEM)
         spec.path(path=path, operations=operations, parameters=parameters or None)
 
 
@@ -419,7 +435,9 @@ def _gamification_paths(spec: APISpec) -> None:
             responses={"200": found}, secured=True), schemas.PageQuery)},
         "/api/v1/me/public-profile": {"put": _operation(
             "setPublicProfile", "Choose how leaderboards show you (name or pseudonym)",
-            schemas.PublicProfileIn, {"200": done}, secured=True)},
+            schemas.PublicProfileIn,
+            {"200": done, "409": _problem("The pseudonym is taken (named in errors).")},
+            secured=True)},
         "/api/v1/me/rewards": {"get": _operation(
             "myRewards", "Your nominations and rewards", responses={"200": found},
             secured=True)},

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import timezone
 
 from hromada_common.errors import InvalidInput, validation_fields
-from hromada_common.events import REJECTION_CODES
+from hromada_common.events import REJECTION_CODES, UNSTORABLE_TEXT, StrictSchema
 from hromada_common.lifecycle import AppealState
+from hromada_common.text import visible
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 CHANNELS = ("web", "mobile", "api", "phone", "chatbot")
@@ -20,19 +21,22 @@ COMPLEXITIES = ("simple", "standard", "complex")
 STATES = tuple(state.value for state in AppealState)
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 
+CATEGORY_CODE_MAX_LENGTH = 120
+"""What routing and intake store (and enforce): a longer code can name no category."""
 CATEGORY_CODE = validate.Regexp(
     r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
     error="Not a category code (dot-separated lowercase segments, e.g. roads.surface.pothole).",
 )
 
 
-def not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be blank.")
+not_blank = visible
+"""Free text (titles, descriptions, reasons, names) must show something: not only whitespace,
+zero-width or other invisible characters."""
 
 
-class RequestSchema(Schema):
-    """Base of request schemas: unknown keys are errors, not silently dropped."""
+class RequestSchema(StrictSchema):
+    """Base of request schemas: unknown keys are errors, not silently dropped, and no string
+    (nor key) may hold NUL or a lone surrogate (see ``StrictSchema``)."""
 
     class Meta:
         unknown = RAISE
@@ -57,7 +61,7 @@ class Location(ResponseSchema):
     )
 
 
-class LocationInput(Location):
+class LocationInput(Location, RequestSchema):
     class Meta(RequestSchema.Meta):
         pass
 
@@ -66,7 +70,7 @@ class AppealCreate(RequestSchema):
     title = fields.String(required=True, validate=[validate.Length(1, 200), not_blank])
     description = fields.String(required=True, validate=[validate.Length(1, 4000), not_blank])
     category = fields.String(
-        required=True, validate=[validate.Length(1, 200), CATEGORY_CODE],
+        required=True, validate=[validate.Length(1, CATEGORY_CODE_MAX_LENGTH), CATEGORY_CODE],
         metadata={"description": "Code of a category from GET /api/v1/categories."},
     )
     location = fields.Nested(LocationInput, required=True)
@@ -156,7 +160,7 @@ class BoundingBox(fields.Field):
 
 class AppealListQuery(RequestSchema):
     state = fields.String(validate=validate.OneOf(STATES))
-    category = fields.String(validate=[validate.Length(1, 200), CATEGORY_CODE])
+    category = fields.String(validate=[validate.Length(1, CATEGORY_CODE_MAX_LENGTH), CATEGORY_CODE])
     body = fields.String(validate=validate.Length(1, 200), metadata={"description": "Code of the responsible body."})
     created_from = fields.AwareDateTime(
         default_timezone=timezone.utc,
@@ -270,7 +274,7 @@ def idempotency_key_from(headers) -> str | None:
     key = headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+    if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or UNSTORABLE_TEXT.search(key):
         raise InvalidInput(
             "The Idempotency-Key header is invalid.",
             fields={"Idempotency-Key": [f"Must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]},
@@ -417,14 +421,15 @@ class CategoryFieldInput(RequestSchema):
 class CategoryInput(RequestSchema):
     """A new category, or (with every field optional) a change to one."""
 
-    code = fields.String(validate=[validate.Length(1, 200), CATEGORY_CODE])
+    code = fields.String(validate=[validate.Length(1, CATEGORY_CODE_MAX_LENGTH), CATEGORY_CODE])
     name = fields.Nested(LocalisedName)
-    parent = fields.String(allow_none=True, validate=CATEGORY_CODE)
+    parent = fields.String(allow_none=True,
+                           validate=[validate.Length(1, CATEGORY_CODE_MAX_LENGTH), CATEGORY_CODE])
     level = fields.String(validate=validate.OneOf(CATEGORY_LEVELS))
     body = fields.String(allow_none=True, validate=validate.Length(1, 64))
     active = fields.Boolean()
     deadline_hours = fields.Dict(keys=fields.String(validate=validate.OneOf(COMPLEXITIES)),
-                                 values=fields.Integer(validate=validate.Range(1, 10000)))
+                                 values=fields.Integer(strict=True, validate=validate.Range(1, 10000)))
     default_complexity = fields.String(validate=validate.OneOf(COMPLEXITIES))
     emergency = fields.Boolean()
     fields = fields.List(fields.Nested(CategoryFieldInput))
@@ -436,7 +441,7 @@ PORTAL_FEEDBACK_CATEGORIES = ("usability", "bug", "idea", "complaint")
 
 
 class Confirm(RequestSchema):
-    rating = fields.Integer(required=True, validate=validate.Range(1, 5),
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5),
                             metadata={"description": "Quality of the work, 1 (poor) to 5."})
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
@@ -573,13 +578,14 @@ class LocalisedNameIn(RequestSchema):
 class GiftIn(RequestSchema):
     name = fields.Nested(LocalisedNameIn, required=True)
     description = fields.String(validate=validate.Length(max=2000))
-    stock = fields.Integer(required=True, validate=validate.Range(0, 1_000_000))
+    stock = fields.Integer(required=True, strict=True, validate=validate.Range(0, 1_000_000),
+                           metadata={"description": "A whole number: 2.5 is refused, not cut to 2."})
 
 
 class GiftUpdate(RequestSchema):
     name = fields.Nested(LocalisedNameIn)
     description = fields.String(validate=validate.Length(max=2000))
-    stock = fields.Integer(validate=validate.Range(0, 1_000_000))
+    stock = fields.Integer(strict=True, validate=validate.Range(0, 1_000_000))
     active = fields.Boolean()
 
     @validates_schema

@@ -6,10 +6,11 @@ breaking change adds a new version next to the old one, never edits it.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timezone
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from .lifecycle import AppealState
 
@@ -46,9 +47,61 @@ REWARD_GRANTED = "hromada.reward.granted.v1"
 REWARD_DELIVERED = "hromada.reward.delivered.v1"
 
 
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+"""NUL (PostgreSQL text refuses it) and lone UTF-16 surrogates (no UTF-8 encoding exists for
+them: a JSON ``"\\udfff"`` decodes to one): text no service can store or send on."""
+UNSTORABLE_MESSAGE = "Must not contain NUL characters or unpaired surrogates (\\u0000, \\ud800-\\udfff)."
+
+
+def unstorable_text(data) -> dict:
+    """Where ``data`` (decoded JSON) holds a string, or a key, with :data:`UNSTORABLE_TEXT`:
+    marshmallow-style nested messages (``{"location": {"address": [...]}}``), empty if none.
+    Iterative, so no nesting depth makes it recurse."""
+    found: dict = {}
+    stack = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if UNSTORABLE_TEXT.search(value):
+                _put(found, path, UNSTORABLE_MESSAGE)
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                if isinstance(key, str) and UNSTORABLE_TEXT.search(key):
+                    # Named without the offending characters: the error itself must be storable.
+                    _put(found, path + (UNSTORABLE_TEXT.sub("\ufffd", key),),
+                         "A field name " + UNSTORABLE_MESSAGE[0].lower() + UNSTORABLE_MESSAGE[1:])
+                else:
+                    stack.append((path + (key,), inner))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((path + (index,), inner) for index, inner in enumerate(value))
+    return found
+
+
+def _put(tree: dict, path: tuple, message: str) -> None:
+    if not path:
+        path = ("_schema",)
+    for key in path[:-1]:
+        node = tree.get(key)
+        if not isinstance(node, dict):
+            node = tree[key] = {}
+        tree = node
+    tree.setdefault(path[-1], []).append(message)
+
+
 class StrictSchema(Schema):
+    """The shared base of every schema that loads outside input (requests, RPC payloads,
+    events): unknown keys are errors, and no string anywhere in the input, nor any key, may
+    hold text that cannot be stored (:data:`UNSTORABLE_TEXT`); the field at fault is named."""
+
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def refuse_unstorable_text(self, data, **kwargs):
+        found = unstorable_text(data)
+        if found:
+            raise ValidationError(found)
+        return data
 
 
 class LocalisedName(StrictSchema):

@@ -2,14 +2,15 @@
 rejected) and JSON-safe views of its records. Never a hash, never a code."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from hromada_common.events import StrictSchema
 
 MAX_MARK_IDS = 500
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
+class _Strict(StrictSchema):
+    """Unknown keys and unstorable text (NUL, lone surrogates) are errors."""
 
 
 class MyNotificationsIn(_Strict):

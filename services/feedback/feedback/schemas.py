@@ -2,14 +2,15 @@
 gateway checked."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields, validate
+
+from hromada_common.events import StrictSchema
 
 from .domain.model import PORTAL_CATEGORIES
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
+class _Strict(StrictSchema):
+    """Unknown keys and unstorable text (NUL, lone surrogates) are errors."""
 
 
 class ConfirmIn(_Strict):

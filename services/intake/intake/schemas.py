@@ -2,16 +2,16 @@
 given: it never trusts that the gateway checked."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from hromada_common.events import REJECTION_CODES
+from hromada_common.events import REJECTION_CODES, StrictSchema
+from hromada_common.text import visible
 
 CHANNELS = ("web", "mobile", "api", "phone", "chatbot", "operator")
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
+class _Strict(StrictSchema):
+    """Unknown keys and unstorable text (NUL, lone surrogates) are errors."""
 
 
 class LocationIn(_Strict):
@@ -21,8 +21,9 @@ class LocationIn(_Strict):
 
 
 class SubmitAppealIn(_Strict):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), visible])
+    description = fields.String(required=True,
+                                validate=[validate.Length(min=1, max=4000), visible])
     category = fields.String(required=True, validate=validate.Length(min=1, max=120))
     location = fields.Nested(LocationIn, required=True)
     channel = fields.String(load_default="web", validate=validate.OneOf(CHANNELS))

@@ -2,7 +2,9 @@
 gateway checked. Unknown fields are rejected."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from hromada_common.events import StrictSchema
 
 from .domain.taxonomy import COMPLEXITIES, LEVELS
 
@@ -10,9 +12,8 @@ CODE = validate.Regexp(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$",
                        error="lowercase letters, digits and _, levels joined by dots")
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
+class _Strict(StrictSchema):
+    """Unknown keys and unstorable text (NUL, lone surrogates) are errors."""
 
 
 class ComplexityIn(_Strict):
