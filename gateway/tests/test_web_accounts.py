@@ -414,3 +414,22 @@ def test_the_sign_in_form_shares_the_api_s_auth_quota_and_says_so_in_a_page(limi
     # the API's sign-in counts against the same quota: it is used up
     assert web.api.post("/api/v1/auth/token", json={"email": "a@example.org",
                                                     "password": "pw"}).status_code == 429
+
+
+def test_x_forwarded_proto_counts_only_when_the_proxy_is_trusted():
+    from types import SimpleNamespace
+
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from gateway.web.session import Session
+
+    forwarded = Request(EnvironBuilder(headers={"X-Forwarded-Proto": "https"}).get_environ())
+    direct_tls = Request(EnvironBuilder(base_url="https://hromada.example/").get_environ())
+    untrusting = SimpleNamespace(secret=b"k", trust_forwarded_proto=False)
+    trusting = SimpleNamespace(secret=b"k", trust_forwarded_proto=True)
+    worker = SimpleNamespace(data={})
+
+    assert not Session(untrusting, worker, forwarded).secure
+    assert Session(trusting, worker, forwarded).secure
+    assert Session(untrusting, worker, direct_tls).secure
