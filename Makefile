@@ -33,7 +33,7 @@ extract-messages:
 	$(VENV)/bin/pybabel extract -F $(WEB)/babel.cfg -k N_ --no-location --sort-output \
 		--omit-header -o $(WEB)/translations/messages.pot $(WEB)
 	$(VENV)/bin/pybabel update -i $(WEB)/translations/messages.pot -d $(WEB)/translations \
-		--no-location --omit-header --ignore-obsolete
+		--ignore-obsolete
 
 up: $(STAMP)
 	$(VENV)/bin/python -m deploy.launcher up --demo

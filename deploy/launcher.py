@@ -82,6 +82,17 @@ def migrate(database_urls: dict[str, str]) -> None:
         upgrade_to_head(str(service_dir), database_urls[service])
 
 
+def _ensure_secret(path: Path) -> str:
+    """A random secret kept in ``path`` (made on first use, readable by the owner only)."""
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 @dataclass
 class Platform:
     """The running platform: one process per service plus the gateway."""
@@ -101,6 +112,7 @@ class Platform:
         from hromada_common.auth import ensure_key_files
 
         self.private_key, self.public_key = ensure_key_files(self.var_dir / "keys")
+        self.web_session_secret = _ensure_secret(self.var_dir / "keys" / "web-session.secret")
         self.mail_dir = self.var_dir / "mail"
         self.mail_dir.mkdir(parents=True, exist_ok=True)
         if not self.mail_port:
@@ -120,6 +132,8 @@ class Platform:
         env["JWT_PUBLIC_KEY_FILE"] = str(self.public_key)
         env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(self.mail_port)
         env["HROMADA_DEMO"] = "true" if self.demo else "false"
+        if name == "gateway":  # the portal's CSRF key: the same across gateway restarts
+            env.setdefault("GATEWAY_WEB_SESSION_SECRET", self.web_session_secret)
         if name == "accounts":  # the only holder of the signing key
             env["JWT_PRIVATE_KEY_FILE"] = str(self.private_key)
         for service, url in self.database_urls.items():

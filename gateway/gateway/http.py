@@ -431,15 +431,14 @@ class ProblemWebServer(WebServer):
     def get_wsgi_app(self):
         return ProblemWsgiApp(self)
 
-    def context_data_from_headers(self, request):
+    def context_data_from_headers(self, request, token: str | None = None):
         # The request key is the gateway's own, fresh per HTTP request (the client's
         # X-Request-Id may repeat): each service's state-changing RPCs apply it at most once,
         # however often the broker delivers them (messaging.commands).
         context = {REQUEST_ID_CONTEXT_KEY: request_id_of(request),
                    REQUEST_KEY_CONTEXT_KEY: f"gateway:{uuid.uuid4().hex}",
                    CLIENT_IP_CONTEXT_KEY: client_ip(request)}  # sign-in throttling's source
-        token = bearer_token(request)
-        if token:
+        if token:  # the caller's access token (HttpEntrypoint.caller)
             # Passed on to every RPC call: each service verifies it again itself.
             context[AUTH_CONTEXT_KEY] = token
         return context
@@ -496,8 +495,7 @@ class HttpEntrypoint(HttpRequestHandler):
         request.shallow = False
         limits = {}
         try:
-            token = bearer_token(request)
-            identity = self.server.verifier.verify(token) if token else None
+            token, identity = self.caller(request)
             gate = self.server.rate_limits.check(
                 request.method, request.path, client_ip(request), identity)
             limits = gate.headers
@@ -510,7 +508,7 @@ class HttpEntrypoint(HttpRequestHandler):
                 )
             self.access.check(identity)
             check_path_values(getattr(request, "path_values", None) or {})
-            context_data = self.server.context_data_from_headers(request)
+            context_data = self.server.context_data_from_headers(request, token)
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
             event = Event()
@@ -524,6 +522,13 @@ class HttpEntrypoint(HttpRequestHandler):
             response = self.response_from_exception(exc, request)
         response.headers.update(limits)
         return response
+
+    def caller(self, request) -> tuple[str | None, Identity | None]:
+        """The access token ``request`` carries and whom it names ((None, None): anonymous).
+        The API's is the bearer token; a page's comes from its session cookie instead
+        (:mod:`gateway.web.session`)."""
+        token = bearer_token(request)
+        return token, (self.server.verifier.verify(token) if token else None)
 
     def response_from_exception(self, exc, request=None):
         """Map ``exc`` to a problem response (see :data:`mapped_errors`)."""

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 AUTH_PATH = f"{API}/auth"
+AUTH_PAGES = frozenset({"/signin", "/register", "/verify", "/verify/resend", "/reset",
+                        "/reset/confirm"})
+"""The portal's forms that do what ``/api/v1/auth`` does: their POSTs share its quota."""
 APPEALS_PATH = f"{API}/appeals"
 
 DEFAULT_PREFIX = "hromada:rl:"
@@ -492,8 +495,9 @@ def choose_policies(method: str, path: str, identity,
 
     ``identity`` is a :class:`hromada_common.auth.Identity` or ``None`` (anonymous).
 
-    * ``/api/v1/auth`` and below: ``auth`` per client IP, whoever calls (password guessing,
-      sign-up spam) — and nothing else.
+    * ``/api/v1/auth`` and below, and a POST of the portal's sign-in, sign-up, verification
+      and reset forms (:data:`AUTH_PAGES`): ``auth`` per client IP, whoever calls (password
+      guessing, sign-up spam) — and nothing else.
     * otherwise signed in: ``account`` per account, or ``new_account`` when trust is 0 or
       the email is unverified, or ``trusted_account`` at trust 2–3 (the token's ``trust``
       claim); anonymous: ``anonymous`` per client IP;
@@ -505,7 +509,8 @@ def choose_policies(method: str, path: str, identity,
     """
     method = (method or "").upper()
     path = (path or "/").rstrip("/") or "/"
-    if path == AUTH_PATH or path.startswith(AUTH_PATH + "/"):
+    if (path == AUTH_PATH or path.startswith(AUTH_PATH + "/")
+            or (method == "POST" and path in AUTH_PAGES)):
         return [(AUTH, client_key(client_ip))]
     if identity is None:
         chosen = [(ANONYMOUS, client_key(client_ip))]

@@ -20,6 +20,7 @@ from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
 # The module, not the class: `nameko run` takes every class in this module that has
 # entrypoints for a service of its own.
+from gateway.web import account_pages
 from gateway.web import pages as web
 from gateway.schemas import (
     BodyLeaderboardQuery,
@@ -81,9 +82,11 @@ BODY_STAFF = roles("executor", "head")
 STAFF = roles("executor", "head", "dispatcher", "admin")
 
 
-class GatewayService(web.WebPages):
+class GatewayService(account_pages.AccountPages, web.WebPages):
     """HTTP in, RPC out; no business rules live here. The portal's pages come from
-    :class:`~gateway.web.pages.WebPages` (the web edge, its own package)."""
+    :class:`~gateway.web.pages.WebPages` and
+    :class:`~gateway.web.account_pages.AccountPages` (the web edge, its own package; the
+    account pages first, as they add the session to every page's header)."""
 
     name = "gateway"
 

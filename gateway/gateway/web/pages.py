@@ -15,12 +15,13 @@ from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
-from gateway.http import PUBLIC, Access, HttpEntrypoint
+from gateway.http import PROBLEM_MIMETYPE, PUBLIC, Access, HttpEntrypoint
 from gateway.schemas import AppealListQuery, load_query
 
 from .assets import IMMUTABLE
 from .i18n import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, negotiate
 from .render import assets, gettext, render_page
+from .session import apply_cookies, caller_from_cookies, header_account
 
 
 def N_(message: str) -> str:
@@ -61,6 +62,7 @@ ERROR_TITLES = {
     403: N_("This is not open to you"),
     404: N_("Nothing here"),
     409: N_("This cannot be done now"),
+    413: N_("What you sent is too large"),
     429: N_("Too many requests; try again in a minute"),
     503: N_("The service is busy or restarting; try again in a moment"),
 }
@@ -75,17 +77,32 @@ class PageEntrypoint(HttpEntrypoint):
     def __init__(self, method, url, access: Access = PUBLIC, **kwargs):
         super().__init__(method, url, access=access, **kwargs)
 
+    def caller(self, request):
+        """A page acts as the account of its session cookie, never of a bearer header."""
+        return caller_from_cookies(self.server.verifier, request)
+
+    def handle_request(self, request):
+        response = super().handle_request(request)
+        if response.mimetype == PROBLEM_MIMETYPE:  # the edge's own answer (rate limits: 429)
+            response = self._error_page(response, request)
+        apply_cookies(request, response)  # the session's, on any answer (web.session)
+        return response
+
     def response_from_exception(self, exc, request=None):
         problem = super().response_from_exception(exc, request)
         if request is None:
             return problem
+        return self._error_page(problem, request, getattr(exc, "page_title", None))
+
+    def _error_page(self, problem, request, page_title=None):
         status = problem.status_code if problem.status_code < 500 or problem.status_code == 503 \
             else 500
         locale = negotiate(request)
         _ = gettext(locale)
-        title = _(ERROR_TITLES.get(status, UNKNOWN_ERROR))
+        title = _(page_title or ERROR_TITLES.get(status, UNKNOWN_ERROR))
         response = render_page("error.html", locale, request, status=status, title=title,
-                               status_code=status)
+                               status_code=status, account=header_account(request),
+                               retry_after=problem.headers.get("Retry-After"))
         for header in ("Retry-After", "RateLimit-Policy", "RateLimit"):
             if header in problem.headers:
                 response.headers[header] = problem.headers[header]
@@ -123,9 +140,9 @@ class WebPages:
 
     def _page(self, request, template, status=200, **context):
         locale = negotiate(request)
-        names = self._category_names()
-        context.setdefault("category_name",
-                           lambda code: (names.get(code) or {}).get(locale) or code)
+        if "category_name" not in context:  # pages without categories need no routing call
+            names = self._category_names()
+            context["category_name"] = lambda code: (names.get(code) or {}).get(locale) or code
         return render_page(template, locale, request, status=status, states=STATE_LABELS,
                            **context)
 
