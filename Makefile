@@ -8,7 +8,10 @@ SOURCES := requirements.txt libs/common/pyproject.toml gateway/pyproject.toml \
 WEB := gateway/gateway/web
 CATALOGUES := $(wildcard $(WEB)/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: install up test bench clean messages extract-messages
+VENDOR := $(WEB)/static/vendor
+VENDOR_STAMP := $(VENDOR)/.vendored
+
+.PHONY: install up test bench clean messages extract-messages vendor
 
 $(STAMP): $(SOURCES)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +21,23 @@ $(STAMP): $(SOURCES)
 	$(MAKE) --no-print-directory messages
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(VENDOR_STAMP)
 	@$(MAKE) --no-print-directory messages
+
+# The portal's front-end packages, pinned in package-lock.json, installed from npm and copied
+# into the static folder the gateway serves (fingerprinted like the rest); nothing is fetched
+# from a CDN at run time. axe-core stays in node_modules: only the browser tests inject it.
+vendor: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet/images
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE.txt
+	cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE.txt
+	touch $@
 
 # Compile the portal's translation catalogues (.po -> .mo); `make install` does it.
 messages: $(CATALOGUES:.po=.mo)
@@ -35,7 +53,7 @@ extract-messages:
 	$(VENV)/bin/pybabel update -i $(WEB)/translations/messages.pot -d $(WEB)/translations \
 		--ignore-obsolete
 
-up: $(STAMP)
+up: $(STAMP) $(VENDOR_STAMP)
 	$(VENV)/bin/python -m deploy.launcher up --demo
 
 test: $(STAMP)

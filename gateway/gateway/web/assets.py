@@ -27,7 +27,8 @@ class Assets:
     def __init__(self, directory: Path = STATIC_DIR):
         self._by_url: dict[str, Asset] = {}
         self._url_of: dict[str, str] = {}
-        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        for path in sorted(p for p in directory.rglob("*")
+                           if p.is_file() and not p.name.startswith(".")):
             relative = path.relative_to(directory).as_posix()
             content = path.read_bytes()
             digest = hashlib.sha256(content).hexdigest()[:12]
