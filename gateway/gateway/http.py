@@ -31,6 +31,7 @@ from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, U
 from hromada_common.events import UNSTORABLE_MESSAGE, UNSTORABLE_TEXT
 from hromada_common.messaging.ledger import REQUEST_KEY_CONTEXT_KEY
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
@@ -409,6 +410,16 @@ class ProblemWsgiApp(WsgiApp):
         elif status == 404:
             detail = f"There is no resource at {instance_of(request)}."
         return problem_response(status, detail, instance_of(request), headers=headers)
+
+
+class EdgeRevocations(DependencyProvider):
+    """The gateway's own :class:`RevocationList` (the web server's feed: a shared extension,
+    one per container), so ``/ready`` can say whether the edge can judge tokens yet."""
+
+    revocation_feed = RevocationFeed()
+
+    def get_dependency(self, worker_ctx):
+        return self.revocation_feed.revocations
 
 
 class ProblemWebServer(WebServer):

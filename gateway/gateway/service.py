@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from nameko.dependency_providers import Config
 
+from gateway.http import EdgeRevocations
 from gateway.rpc import TimeoutRpcProxy
 # Modules, not classes: `nameko run gateway.service` takes every class in this module's
 # namespace that has entrypoints for a service of its own.
@@ -45,3 +46,4 @@ class GatewayService(
     feedback_rpc = TimeoutRpcProxy("feedback")
     gamification_rpc = TimeoutRpcProxy("gamification")
     config = Config()
+    edge_revocations = EdgeRevocations()

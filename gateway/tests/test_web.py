@@ -147,6 +147,19 @@ def test_static_assets_are_fingerprinted_and_cached_for_ever(portal):
     assert portal.api.get("/static/site.000000000000.css").status_code == 404
 
 
+def test_text_assets_go_gzipped_to_browsers_that_accept_it(portal):
+    page = portal.api.get("/").text
+    css = re.search(r'href="(/static/site\.[0-9a-f]{12}\.css)"', page).group(1)
+    plain = portal.api.get(css, headers={"Accept-Encoding": "identity"})
+    packed = portal.api.get(css, headers={"Accept-Encoding": "gzip, deflate"})
+
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.headers["Vary"] == "Accept-Encoding" == plain.headers["Vary"]
+    assert int(packed.headers["Content-Length"]) < int(plain.headers["Content-Length"])
+    assert packed.content == plain.content  # as requests decodes it: the same file
+
+
 def test_the_help_page_explains_every_state_of_the_lifecycle(portal):
     from hromada_common.lifecycle import AppealState
 

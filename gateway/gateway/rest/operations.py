@@ -28,7 +28,7 @@ class OperationRoutes:
     @http("GET", "/ready", access=PUBLIC)
     def ready(self, request):
         """Readiness: intake, routing, accounts, feedback and gamification answer ``health()``
-        in time (200), else 503."""
+        in time, each and the gateway itself with token revocations loaded (200), else 503."""
         timeout = float(self.config.get(READY_TIMEOUT_CONFIG_KEY) or 2)
         probes = {
             name: eventlet.spawn(health_report, proxy, timeout)
@@ -36,7 +36,8 @@ class OperationRoutes:
                                 ("accounts", self.accounts_rpc), ("feedback", self.feedback_rpc),
                                 ("gamification", self.gamification_rpc))
         }
-        checks = {name: probe.wait() for name, probe in probes.items()}
+        checks = {"gateway": {"revocations": self.edge_revocations.status()}}
+        checks |= {name: probe.wait() for name, probe in probes.items()}
         failed = sorted(name for name, report in checks.items() if not report_is_ok(report))
         if failed:
             return problem_response(

@@ -207,8 +207,11 @@ class WebPages:
         asset = assets().get(name)
         if asset is None:
             return Response("not found", status=404, mimetype="text/plain")
+        headers = {"ETag": asset.etag, "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
         if request.headers.get("If-None-Match") == asset.etag:
-            return Response(status=304, headers={"ETag": asset.etag, "Cache-Control": IMMUTABLE})
-        return Response(asset.content, mimetype=asset.mimetype,
-                        headers={"ETag": asset.etag, "Cache-Control": IMMUTABLE,
-                                 "X-Content-Type-Options": "nosniff"})
+            return Response(status=304, headers=headers)
+        headers["X-Content-Type-Options"] = "nosniff"
+        if asset.gzipped is not None and "gzip" in request.accept_encodings:
+            headers["Content-Encoding"] = "gzip"
+            return Response(asset.gzipped, mimetype=asset.mimetype, headers=headers)
+        return Response(asset.content, mimetype=asset.mimetype, headers=headers)
