@@ -519,20 +519,32 @@ class HttpEntrypoint(HttpRequestHandler):
                 )
             self.access.check(identity)
             check_path_values(getattr(request, "path_values", None) or {})
-            context_data = self.server.context_data_from_headers(request, token)
-            args, kwargs = self.get_entrypoint_parameters(request)
-            self.check_signature(args, kwargs)
-            event = Event()
-            self.container.spawn_worker(
-                self, args, kwargs, context_data=context_data,
-                handle_result=partial(self.handle_result, event),
-            )
-            result = event.wait()
-            response = self.response_from_result(result)
+            response = self.cached_response(request, identity)
+            if response is None:
+                context_data = self.server.context_data_from_headers(request, token)
+                args, kwargs = self.get_entrypoint_parameters(request)
+                self.check_signature(args, kwargs)
+                event = Event()
+                self.container.spawn_worker(
+                    self, args, kwargs, context_data=context_data,
+                    handle_result=partial(self.handle_result, event),
+                )
+                result = event.wait()
+                response = self.response_from_result(result)
+                self.remember_response(request, identity, response)
         except Exception as exc:
             response = self.response_from_exception(exc, request)
         response.headers.update(limits)
         return response
+
+    def cached_response(self, request, identity):
+        """A response kept from an earlier identical request, or None to run a worker; after
+        the rate limits and the access check, so a cached answer obeys both. The API keeps
+        none (:class:`gateway.web.pages.PageEntrypoint` keeps public pages briefly)."""
+        return None
+
+    def remember_response(self, request, identity, response) -> None:
+        """Called with each response a worker made; see :meth:`cached_response`."""
 
     def caller(self, request) -> tuple[str | None, Identity | None]:
         """The access token ``request`` carries and whom it names ((None, None): anonymous).
