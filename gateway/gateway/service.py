@@ -22,6 +22,7 @@ from gateway.rpc import TimeoutRpcProxy
 # entrypoints for a service of its own.
 from gateway.web import account_pages
 from gateway.web import pages as web
+from gateway.web import resident_pages
 from gateway.schemas import (
     BodyLeaderboardQuery,
     BodyRatingQuery,
@@ -82,7 +83,7 @@ BODY_STAFF = roles("executor", "head")
 STAFF = roles("executor", "head", "dispatcher", "admin")
 
 
-class GatewayService(account_pages.AccountPages, web.WebPages):
+class GatewayService(resident_pages.ResidentPages, account_pages.AccountPages, web.WebPages):
     """HTTP in, RPC out; no business rules live here. The portal's pages come from
     :class:`~gateway.web.pages.WebPages` and
     :class:`~gateway.web.account_pages.AccountPages` (the web edge, its own package; the

@@ -178,10 +178,18 @@ class WebPages:
     @page("GET", "/appeals/<string:appeal_id>")
     def appeal_page(self, request, appeal_id):
         """One appeal's public page: its state, deadline and timeline in words."""
+        return self._appeal_page(request, appeal_id)
+
+    def _appeal_page(self, request, appeal_id, status=200, **context):
         appeal = self.intake_rpc.get_appeal(appeal_id)
+        context = self._appeal_extras(request, appeal) | context
         appeal.pop("author_id", None)  # public page: nobody's identity, even when allowed
-        return self._page(request, "appeal.html", appeal=appeal,
-                          done=appeal["state"] in DONE_STATES)
+        return self._page(request, "appeal.html", status=status, appeal=appeal,
+                          done=appeal["state"] in DONE_STATES, **context)
+
+    def _appeal_extras(self, request, appeal) -> dict:
+        """What a mixin adds to an appeal's page for its reader (web.resident_pages)."""
+        return {}
 
     @page("GET", "/help")
     def help_page(self, request):
