@@ -183,7 +183,8 @@ class WebPages:
     def _appeal_page(self, request, appeal_id, status=200, **context):
         appeal = self.intake_rpc.get_appeal(appeal_id)
         context = self._appeal_extras(request, appeal) | context
-        appeal.pop("author_id", None)  # public page: nobody's identity, even when allowed
+        # public page: nobody's identity, even when allowed (a copy: the answer is not ours)
+        appeal = {key: value for key, value in appeal.items() if key != "author_id"}
         return self._page(request, "appeal.html", status=status, appeal=appeal,
                           done=appeal["state"] in DONE_STATES, **context)
 

@@ -209,10 +209,12 @@ def appeal_errors(exc: Exception, values: dict, fields=()) -> dict[str, list[str
                 wanted = message
             elif message.startswith("Length must be between") and \
                     len((values.get(key) or "").strip()) < 3:
-                wanted = TOO_SHORT
+                written = (values.get(key) or "").strip()
+                wanted = TOO_SHORT if written else message_id("Must not be blank.")
             else:
                 wanted = message_id(message)
-            errors.setdefault(key, []).append(wanted)
+            if wanted not in errors.get(key, []):
+                errors.setdefault(key, []).append(wanted)
     return errors
 
 
