@@ -11,8 +11,9 @@ import pytest
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from hromada_common.lifecycle import AppealState
 
+from gateway.web.i18n import Formatter
 from gateway.web.resident_pages import (
-    RESIDENT_MOVES, UNREAD_CACHE_SECONDS, cached_unread, resident_actions,
+    RESIDENT_MOVES, UNREAD_CACHE_SECONDS, cached_unread, resident_actions, timeline_in_words,
 )
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -191,6 +192,35 @@ def test_comments_that_feedback_cannot_show_yet_do_not_break_the_page(web, signi
     web.feedback.list_comments.side_effect = Unavailable("feedback restarting")
     page = web.api.get(f"/appeals/{APPEAL_ID}")
     assert page.status_code == 200 and "Обговорення зараз неможливо показати" in page.text
+
+
+def test_the_timeline_turns_intake_s_notes_into_words_by_role():
+    history = appeal()["history"] + [
+        {"state": "rework", "at": "2026-12-03T08:00:00+00:00", "by": ME, "note": "Не світить"},
+        {"state": "rework", "at": "2026-12-03T08:00:01+00:00", "by": "routing",
+         "note": "deadline (rework): 2026-12-05T08:00:00+00:00, standard; Не світить"},
+        {"state": "rework", "at": "2026-12-05T09:00:00+00:00", "by": "routing",
+         "note": "escalated: deadline passed"},
+        {"state": "rework", "at": "2026-12-05T10:00:00+00:00", "by": "acc-head",
+         "note": "deadline (extension): 2026-12-08T08:00:00+00:00, standard; погода"},
+        {"state": "resolved", "at": "2026-12-06T08:00:00+00:00", "by": "acc-exec", "note": "Готово"},
+        {"state": "closed", "at": "2026-12-06T09:00:00+00:00", "by": ME, "note": "rating 4: Дякую"},
+    ]
+
+    public = timeline_in_words(history, "en", Formatter("en"))
+    mine = timeline_in_words(history, "en", Formatter("en"), True, ME)
+
+    words = [(w["what"], w["who"], w["detail"]) for w in public]
+    assert words[0] == ("Appeal filed", "the resident", None)
+    assert words[1][:2] == ("Sent to the responsible body", "routing")
+    assert words[1][2].startswith("Deadline set: Dec 4, 2026")
+    assert words[4] == ("Sent back for rework", "the resident", "Не світить")
+    assert words[5][0].startswith("Deadline set: Dec 5, 2026") and words[5][1:] == ("routing", None)
+    assert words[6] == ("Escalated to the head of the responsible body", "routing", None)
+    assert words[7][1:] == ("the head of the body", "погода")
+    assert words[-1] == ("Work confirmed, appeal closed; rating 4 of 5", "the resident", "Дякую")
+    assert [w["who"] for w in mine if w["who"] == "you"] == ["you", "you", "you"]
+    assert all(ME not in str(w) for w in public)
 
 
 # --- the forms: the right RPC with the right payload, then a redirect with a notice ----------

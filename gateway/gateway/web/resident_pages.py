@@ -133,7 +133,8 @@ def timeline_in_words(history: list[dict], locale: str, fmt, viewer_is_author: b
             if deadline:
                 who = _(DEADLINE_SETTER.get(deadline["kind"], WHO[S.ASSIGNED]))
                 what = _(DEADLINE_SET) % {"when": fmt.datetime(deadline["due"])}
-                detail = deadline["reason"]
+                # a rework's reason is already on the rework itself: not twice
+                detail = deadline["reason"] if deadline["kind"] != "rework" else None
             elif (note or "").startswith("escalated: "):
                 what, detail = _(ESCALATED), None
             elif state is S.ASSIGNED:
