@@ -203,7 +203,8 @@ def test_the_timeline_turns_intake_s_notes_into_words_by_role():
          "note": "escalated: deadline passed"},
         {"state": "rework", "at": "2026-12-05T10:00:00+00:00", "by": "acc-head",
          "note": "deadline (extension): 2026-12-08T08:00:00+00:00, standard; погода"},
-        {"state": "resolved", "at": "2026-12-06T08:00:00+00:00", "by": "acc-exec", "note": "Готово"},
+        {"state": "resolved", "at": "2026-12-06T08:00:00+00:00", "by": "acc-exec",
+         "note": "Готово"},
         {"state": "closed", "at": "2026-12-06T09:00:00+00:00", "by": ME, "note": "rating 4: Дякую"},
     ]
 
@@ -439,6 +440,7 @@ def test_my_appeals_lists_the_caller_s_own_with_state_deadline_and_countdown(web
     text = response.text
     assert "Яма" in text and "У роботі" in text
     assert "Термін:" in text and re.search(r"через \d+ (дні|день|днів)", text)
+    assert '<span class="countdown" data-due="' in text  # site.js ticks it on
     assert "Про виконання повідомлено: підтвердьте" in text
     assert 'href="/me/appeals?cursor=abc123"' in text
 
