@@ -18,6 +18,7 @@ from gateway.rest import accounts_admin, answers, appeals, auth, gamification, m
 from gateway.rest import portal_feedback, taxonomy, workflow
 from gateway.web import account_pages
 from gateway.web import pages as web
+from gateway.web import resident_pages
 
 
 class GatewayService(
@@ -32,7 +33,9 @@ class GatewayService(
     accounts_admin.AccountAdminRoutes,
     gamification.GamificationRoutes,
     operations.OperationRoutes,
-    # the portal: the account pages first, as they add the session to every page's header
+    # the portal: the resident's and the account pages first, as they add the session to
+    # every page's header
+    resident_pages.ResidentPages,
     account_pages.AccountPages,
     web.WebPages,
 ):

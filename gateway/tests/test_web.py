@@ -95,7 +95,10 @@ def test_an_appeals_page_shows_state_deadline_and_timeline_but_nobody_s_identity
 
     assert response.status_code == 200
     text = response.text
-    assert "Яма біля школи" in text and "Призначено" in text and "Подано" in text
+    assert "Яма біля школи" in text and "Призначено" in text
+    # the timeline in words: what happened, and who by role (web.resident_pages)
+    assert "Звернення подано" in text and "(мешканець)" in text
+    assert "Передано відповідальному органу" in text and "(автоматичний розподіл)" in text
     assert "Термін:" in text
     assert "acc-secret-author" not in text and "acc-x" not in text
     assert 'property="og:title" content="Яма біля школи"' in text

@@ -195,10 +195,19 @@ class WebPages:
     @page("GET", "/appeals/<string:appeal_id>", cached=True)
     def appeal_page(self, request, appeal_id):
         """One appeal's public page: its state, deadline and timeline in words."""
+        return self._appeal_page(request, appeal_id)
+
+    def _appeal_page(self, request, appeal_id, status=200, **context):
         appeal = self.intake_rpc.get_appeal(appeal_id)
-        appeal.pop("author_id", None)  # public page: nobody's identity, even when allowed
-        return self._page(request, "appeal.html", appeal=appeal,
-                          done=appeal["state"] in DONE_STATES)
+        context = self._appeal_extras(request, appeal) | context
+        # public page: nobody's identity, even when allowed (a copy: the answer is not ours)
+        appeal = {key: value for key, value in appeal.items() if key != "author_id"}
+        return self._page(request, "appeal.html", status=status, appeal=appeal,
+                          done=appeal["state"] in DONE_STATES, **context)
+
+    def _appeal_extras(self, request, appeal) -> dict:
+        """What a mixin adds to an appeal's page for its reader (web.resident_pages)."""
+        return {}
 
     @page("GET", "/help", cached=True)
     def help_page(self, request):

@@ -194,6 +194,11 @@ class Session:
         if display_name:
             self._queue(NAME_COOKIE, quote(display_name, safe=""), REFRESH_MAX_AGE)
 
+    def keep_cookie(self, name: str, value: str | None, max_age: int | None = None) -> None:
+        """Set a cookie of the portal's own on the answer (``None`` clears it), with the
+        session cookies' attributes (``HttpOnly``, ``SameSite=Lax``, ``Secure`` over HTTPS)."""
+        self._queue(name, value, max_age)
+
     def end(self) -> None:
         """Signed out (or the session is gone): clear the cookies, forget the token."""
         self.worker_ctx.data.pop(AUTH_CONTEXT_KEY, None)
