@@ -15,7 +15,7 @@ from gateway.rpc import TimeoutRpcProxy
 # namespace that has entrypoints for a service of its own.
 from gateway.rest import accounts_admin, answers, appeals, auth, gamification, me, operations
 from gateway.rest import portal_feedback, taxonomy, workflow
-from gateway.web import account_pages
+from gateway.web import account_pages, filing_pages
 from gateway.web import pages as web
 
 
@@ -32,6 +32,7 @@ class GatewayService(
     gamification.GamificationRoutes,
     operations.OperationRoutes,
     # the portal: the account pages first, as they add the session to every page's header
+    filing_pages.FilingPages,
     account_pages.AccountPages,
     web.WebPages,
 ):

@@ -3,6 +3,10 @@
 A fingerprinted URL names one version of a file for ever, so it is served with a year-long
 ``immutable`` cache; templates ask :meth:`Assets.url` for the current name. Files are read
 once, at start.
+
+Vendored packages (``static/vendor/``) are also served under their plain names, with a short
+cache: their own files refer to each other relatively (``leaflet.css`` to ``images/…png``),
+which a fingerprinted name would break.
 """
 from __future__ import annotations
 
@@ -14,6 +18,9 @@ from pathlib import Path
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PREFIX = "/static/"
 IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=3600"
+"""For plain (unfingerprinted) names: they change when the vendored package is upgraded."""
+PLAIN_NAMES_UNDER = "vendor/"
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,7 @@ class Asset:
     content: bytes
     mimetype: str
     etag: str
+    cache_control: str = IMMUTABLE
 
 
 class Assets:
@@ -39,6 +47,8 @@ class Assets:
                 mimetype += "; charset=utf-8"
             self._by_url[name] = Asset(content, mimetype, f'"{digest}"')
             self._url_of[relative] = STATIC_PREFIX + name
+            if relative.startswith(PLAIN_NAMES_UNDER):
+                self._by_url[relative] = Asset(content, mimetype, f'"{digest}"', SHORT)
 
     def url(self, relative: str) -> str:
         """The fingerprinted URL of ``static/<relative>``; a KeyError names a missing file."""

@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response
 from gateway.http import PROBLEM_MIMETYPE, PUBLIC, Access, HttpEntrypoint
 from gateway.schemas import AppealListQuery, load_query
 
-from .assets import IMMUTABLE
 from .i18n import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, negotiate
 from .render import assets, gettext, render_page
 from .session import apply_cookies, caller_from_cookies, header_account
@@ -208,7 +207,8 @@ class WebPages:
         if asset is None:
             return Response("not found", status=404, mimetype="text/plain")
         if request.headers.get("If-None-Match") == asset.etag:
-            return Response(status=304, headers={"ETag": asset.etag, "Cache-Control": IMMUTABLE})
+            return Response(status=304, headers={"ETag": asset.etag,
+                                                 "Cache-Control": asset.cache_control})
         return Response(asset.content, mimetype=asset.mimetype,
-                        headers={"ETag": asset.etag, "Cache-Control": IMMUTABLE,
+                        headers={"ETag": asset.etag, "Cache-Control": asset.cache_control,
                                  "X-Content-Type-Options": "nosniff"})
