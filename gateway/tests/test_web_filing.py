@@ -113,6 +113,28 @@ def test_filing_needs_a_session_and_sends_to_sign_in_first(web):
     assert not web.intake.submit_appeal.called
 
 
+def put_token(web, token):
+    host = web.api.base_url.split("://", 1)[1].rsplit(":", 1)[0]
+    for cookie in [c for c in web.api.cookies if c.name == "hromada_access"]:
+        web.api.cookies.clear(cookie.domain, cookie.path, cookie.name)
+    web.api.cookies.set("hromada_access", token, domain=host, path="/")
+
+
+def test_an_account_that_does_not_file_is_told_at_once(web, signing_keys):
+    put_token(web, signing_keys.token_for("acc-2", "executor", body="kyivavtodor"))
+    response = web.api.get("/file", allow_redirects=False)
+    assert response.status_code == 403 and "Лише мешканці" in response.text
+
+
+def test_an_unconfirmed_resident_is_warned_on_every_step(web, signing_keys):
+    put_token(web, signing_keys.token_for("acc-1", verified=False))
+    response = web.api.get("/file")
+    assert response.status_code == 200
+    assert 'id="unconfirmed" role="alert"' in response.text and 'href="/verify"' in response.text
+    put_token(web, signing_keys.token_for("acc-1"))
+    assert 'id="unconfirmed"' not in web.api.get("/file").text
+
+
 @pytest.mark.parametrize("path", ["/file", "/file/submit"])
 @pytest.mark.parametrize("how", ["missing", "wrong", "cross-site origin"])
 def test_every_filing_form_refuses_a_missing_or_wrong_csrf_token(web, path, how):

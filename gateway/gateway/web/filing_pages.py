@@ -424,6 +424,16 @@ def photo_errors(files: list) -> dict:
     return {"photos": sorted(set(messages))} if messages else {}
 
 
+FILING_ROLES = frozenset({"resident", "dispatcher"})
+"""Who files appeals in the portal (intake's rule; integrations use the API)."""
+
+
+class CannotFile(Forbidden):
+    """A signed-in account whose roles do not file appeals (staff, executors)."""
+
+    page_title = NOT_ALLOWED
+
+
 class PhotosNotAccepted(Exception):
     """The photos could not be stored or attached; the appeal itself is filed."""
 
@@ -553,10 +563,23 @@ class FilingPages:
     # --- helpers ----------------------------------------------------------------------------
 
     def _filer_or_redirect(self, request):
-        if self.sessions(request).require(self.accounts_rpc):
-            return None
-        back = request.full_path.rstrip("?") if request.method == "GET" else FILE_PATH
-        return see_other("/signin?" + urlencode({"next": back}))
+        """None when the request may go on filing; the sign-in page when it has no session.
+        An account whose roles do not file is told so at once (403), not after four steps;
+        intake decides again when the appeal is filed."""
+        session = self.sessions(request)
+        if not session.require(self.accounts_rpc):
+            back = request.full_path.rstrip("?") if request.method == "GET" else FILE_PATH
+            return see_other("/signin?" + urlencode({"next": back}))
+        identity = session.identity
+        if identity is not None and not identity.has_role(*FILING_ROLES):
+            raise CannotFile("this account's roles do not file appeals")
+        return None
+
+    def _unconfirmed(self, request) -> bool:
+        """A resident whose email is not confirmed yet (intake refuses their appeals)."""
+        identity = self.sessions(request).identity
+        return bool(identity is not None and not identity.verified
+                    and not identity.has_role("dispatcher"))
 
     def _taxonomy(self) -> Taxonomy:
         return self.filing.categories(self.routing_rpc)
@@ -623,6 +646,7 @@ class FilingPages:
         context["name_of"] = lambda c: (c.get("name") or {}).get(locale) or c.get("code")
         context["label_of"] = lambda d: (d.get("label") or {}).get(locale) or d.get("name")
         context.setdefault("category_name", str)
+        context.setdefault("unconfirmed", self._unconfirmed(request))
         return self._page(request, template, status=422 if errors else 200,
                           errors=errors or {}, steps=STEPS, step_titles=STEP_TITLES,
                           photo_limits={"count": MAX_PHOTOS, "megabytes": 10},
