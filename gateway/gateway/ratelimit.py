@@ -38,6 +38,8 @@ AUTH_PAGES = frozenset({"/signin", "/register", "/verify", "/verify/resend", "/r
                         "/reset/confirm"})
 """The portal's forms that do what ``/api/v1/auth`` does: their POSTs share its quota."""
 APPEALS_PATH = f"{API}/appeals"
+FILING_PAGE = "/file/submit"
+"""The portal's filing form: its POST files an appeal, so it shares the submit quotas."""
 
 DEFAULT_PREFIX = "hromada:rl:"
 CONFIG_KEY = "RATE_LIMITS"
@@ -501,7 +503,8 @@ def choose_policies(method: str, path: str, identity,
     * otherwise signed in: ``account`` per account, or ``new_account`` when trust is 0 or
       the email is unverified, or ``trusted_account`` at trust 2–3 (the token's ``trust``
       claim); anonymous: ``anonymous`` per client IP;
-    * ``POST /api/v1/appeals`` also counts against ``submit`` per account, or
+    * ``POST /api/v1/appeals`` (and the portal's :data:`FILING_PAGE`) also counts against
+      ``submit`` per account, or
       ``submit_low_trust`` when trust is 0 or unverified (and for anonymous callers, per
       IP), or ``submit_trusted`` at trust 2–3.
 
@@ -517,7 +520,7 @@ def choose_policies(method: str, path: str, identity,
     else:
         chosen = [(_tier(identity, NEW_ACCOUNT, ACCOUNT, TRUSTED_ACCOUNT),
                    account_key(identity))]
-    if method == "POST" and path == APPEALS_PATH:
+    if method == "POST" and path in (APPEALS_PATH, FILING_PAGE):
         if identity is None:
             chosen.append((SUBMIT_LOW_TRUST, client_key(client_ip)))
         else:

@@ -16,7 +16,7 @@ from gateway.rpc import TimeoutRpcProxy
 # namespace that has entrypoints for a service of its own.
 from gateway.rest import accounts_admin, answers, appeals, auth, gamification, me, operations
 from gateway.rest import portal_feedback, taxonomy, workflow
-from gateway.web import account_pages
+from gateway.web import account_pages, filing_pages
 from gateway.web import pages as web
 from gateway.web import resident_pages
 
@@ -33,9 +33,10 @@ class GatewayService(
     accounts_admin.AccountAdminRoutes,
     gamification.GamificationRoutes,
     operations.OperationRoutes,
-    # the portal: the resident's and the account pages first, as they add the session to
+    # the portal: the resident's, filing and account pages first, as they add the session to
     # every page's header
     resident_pages.ResidentPages,
+    filing_pages.FilingPages,
     account_pages.AccountPages,
     web.WebPages,
 ):

@@ -3,6 +3,10 @@
 A fingerprinted URL names one version of a file for ever, so it is served with a year-long
 ``immutable`` cache; templates ask :meth:`Assets.url` for the current name. Files are read
 once, at start.
+
+Vendored packages (``static/vendor/``) are also served under their plain names, with a short
+cache: their own files refer to each other relatively (``leaflet.css`` to ``images/…png``),
+which a fingerprinted name would break.
 """
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ from pathlib import Path
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PREFIX = "/static/"
 IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=3600"
+"""For plain (unfingerprinted) names: they change when the vendored package is upgraded."""
+PLAIN_NAMES_UNDER = "vendor/"
 
 
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json")
@@ -28,6 +35,7 @@ class Asset:
     gzipped: bytes | None = None
     """The content gzip-compressed once at start, for browsers that accept it (text only;
     images are compressed already)."""
+    cache_control: str = IMMUTABLE
 
 
 class Assets:
@@ -52,6 +60,8 @@ class Assets:
                     gzipped = None
             self._by_url[name] = Asset(content, mimetype, f'"{digest}"', gzipped)
             self._url_of[relative] = STATIC_PREFIX + name
+            if relative.startswith(PLAIN_NAMES_UNDER):
+                self._by_url[relative] = Asset(content, mimetype, f'"{digest}"', gzipped, SHORT)
 
     def url(self, relative: str) -> str:
         """The fingerprinted URL of ``static/<relative>``; a KeyError names a missing file."""

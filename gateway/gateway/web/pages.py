@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response
 from gateway.http import PROBLEM_MIMETYPE, PUBLIC, Access, HttpEntrypoint
 from gateway.schemas import AppealListQuery, load_query
 
-from .assets import IMMUTABLE
 from .page_cache import CACHE_SECONDS_CONFIG_KEY, DEFAULT_CACHE_SECONDS, PageCache
 from .i18n import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, negotiate
 from .render import assets, gettext, render_page
@@ -233,7 +232,8 @@ class WebPages:
         asset = assets().get(name)
         if asset is None:
             return Response("not found", status=404, mimetype="text/plain")
-        headers = {"ETag": asset.etag, "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
+        headers = {"ETag": asset.etag, "Cache-Control": asset.cache_control,
+                   "Vary": "Accept-Encoding"}
         if request.headers.get("If-None-Match") == asset.etag:
             return Response(status=304, headers=headers)
         headers["X-Content-Type-Options"] = "nosniff"
