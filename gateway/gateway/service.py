@@ -20,6 +20,7 @@ from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
 # The module, not the class: `nameko run` takes every class in this module that has
 # entrypoints for a service of its own.
+from gateway.rest import support as support_routes
 from gateway.web import account_pages
 from gateway.web import pages as web
 from gateway.schemas import (
@@ -82,7 +83,7 @@ BODY_STAFF = roles("executor", "head")
 STAFF = roles("executor", "head", "dispatcher", "admin")
 
 
-class GatewayService(account_pages.AccountPages, web.WebPages):
+class GatewayService(support_routes.SupportRoutes, account_pages.AccountPages, web.WebPages):
     """HTTP in, RPC out; no business rules live here. The portal's pages come from
     :class:`~gateway.web.pages.WebPages` and
     :class:`~gateway.web.account_pages.AccountPages` (the web edge, its own package; the
