@@ -62,6 +62,17 @@ def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
     return appeal
 
 
+def nearby_statement(category: str, box):
+    """The open appeals of ``category`` inside ``box`` (a ``domain.nearby.Box``): the index
+    range of ``ix_appeals_open_nearby`` (bench/nearby.py shows its plan)."""
+    a = AppealRecord
+    return (select(a.id, a.title, a.state, a.category, a.lat, a.lon, a.address,
+                   a.supporters_count, a.created_at)
+            .where(a.category == category, a.state.in_(_OPEN),
+                   a.lat.between(box.min_lat, box.max_lat),
+                   a.lon.between(box.min_lon, box.max_lon)))
+
+
 class AppealRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -178,14 +189,8 @@ class AppealRepository:
         distance then keeps the circle. The state condition repeats the index's predicate so
         the planner can use it.
         """
-        box = box_around(lat, lon, radius_m)
-        a = AppealRecord
         rows = self.session.execute(
-            select(a.id, a.title, a.state, a.category, a.lat, a.lon, a.address,
-                   a.supporters_count, a.created_at)
-            .where(a.category == category, a.state.in_(_OPEN),
-                   a.lat.between(box.min_lat, box.max_lat),
-                   a.lon.between(box.min_lon, box.max_lon))).all()
+            nearby_statement(category, box_around(lat, lon, radius_m))).all()
         found = []
         for row in rows:
             distance = distance_m(lat, lon, row.lat, row.lon)
