@@ -8,6 +8,7 @@ from hromada_common import events as ev
 
 from accounts.domain.notifications import NoticeKind, ToAccount, deliveries_for_followers
 
+from .conftest import call
 from .test_notifications import (
     deliver, mail_to, notifications_of, state_changed, state_data,
 )
@@ -50,6 +51,8 @@ def test_a_supporter_is_notified_of_a_later_change_in_app_and_by_email(
     assert own["kind"] == "appeal_in_progress"  # the author hears once, as the author
     assert notifications_of(accounts_container,
                             sign_in(bystander)["access_token"])["items"] == []
+    export = call(accounts_container, "export_my_data", token=sign_in(supporter)["access_token"])
+    assert [f["appeal_id"] for f in export["followed_appeals"]] == [appeal]
 
 
 def test_a_withdrawn_supporter_is_not_notified_even_if_the_older_support_arrives_late(

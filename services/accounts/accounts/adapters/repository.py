@@ -568,6 +568,13 @@ class FollowerRepository:
                                                     FollowerRecord.following.is_(True))
             .order_by(FollowerRecord.account_id)).scalars())
 
+    def followed_by(self, account_id: str) -> list[tuple[str, datetime]]:
+        """``(appeal_id, since)`` of every appeal the account follows (its data export)."""
+        return [(r.appeal_id, aware(r.changed_at)) for r in self.session.execute(
+            select(FollowerRecord).where(FollowerRecord.account_id == account_id,
+                                         FollowerRecord.following.is_(True))
+            .order_by(FollowerRecord.changed_at)).scalars()]
+
     def delete_of_account(self, account_id: str) -> int:
         return self.session.execute(delete(FollowerRecord).where(
             FollowerRecord.account_id == account_id)).rowcount

@@ -609,7 +609,8 @@ def export_my_data(uow, identity: Identity) -> dict:
         return export_view(account, uow.accounts.audit_of(account.id),
                            uow.tokens.sessions_of(account.id), uow.codes.of_account(account.id),
                            uow.api_keys.created_by(account.id), uow.mail.of_address(account.email),
-                           uow.notifications.of_account(account.id))
+                           uow.notifications.of_account(account.id),
+                           uow.followers.followed_by(account.id))
 
 
 def delete_my_account(uow, security: Security, identity: Identity, password,
