@@ -7,6 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from gateway import schemas
+from gateway.rest import support as support_routes
 from gateway.schemas import IDEMPOTENCY_KEY_MAX_LENGTH
 
 OPENAPI_VERSION = "3.1.0"
@@ -193,6 +194,7 @@ def openapi_document() -> dict:
     _workflow_paths(spec)
     _feedback_paths(spec)
     _gamification_paths(spec)
+    support_routes.openapi_paths(spec, _add_paths, _operation, _ok, _problem)
     return spec.to_dict()
 
 

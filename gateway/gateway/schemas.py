@@ -121,6 +121,10 @@ class Appeal(ResponseSchema):
         "description": "Only for the author, moderators and staff of the responsible body."})
     author = fields.Nested(AuthorContact, metadata={
         "description": "Contact of the author, for the same viewers as author_id (single appeal)."})
+    supporters_count = fields.Integer(metadata={
+        "description": "Residents who support it instead of filing a copy (they follow it)."})
+    supported_by_me = fields.Boolean(metadata={
+        "description": "Whether the signed-in caller supports it; absent for anonymous callers."})
     fields = fields.Dict(keys=fields.String())
 
 

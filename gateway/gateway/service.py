@@ -15,7 +15,7 @@ from gateway.rpc import TimeoutRpcProxy
 # Modules, not classes: `nameko run gateway.service` takes every class in this module's
 # namespace that has entrypoints for a service of its own.
 from gateway.rest import accounts_admin, answers, appeals, auth, gamification, me, operations
-from gateway.rest import portal_feedback, taxonomy, workflow
+from gateway.rest import portal_feedback, support, taxonomy, workflow
 from gateway.web import account_pages, filing_pages
 from gateway.web import pages as web
 from gateway.web import resident_pages
@@ -24,6 +24,7 @@ from gateway.web import resident_pages
 class GatewayService(
     # the REST API, by resource
     appeals.AppealRoutes,
+    support.SupportRoutes,
     workflow.WorkflowRoutes,
     taxonomy.TaxonomyRoutes,
     answers.AnswerRoutes,

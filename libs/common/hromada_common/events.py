@@ -32,6 +32,8 @@ APPEAL_ARCHIVED = "hromada.appeal.archived.v1"
 APPEAL_RATED = "hromada.appeal.rated.v1"
 APPEAL_COMMENTED = "hromada.appeal.commented.v1"
 CONFIRMATION_REMINDER_DUE = "hromada.appeal.confirmation_reminder_due.v1"
+APPEAL_SUPPORTED = "hromada.appeal.supported.v1"
+APPEAL_SUPPORT_WITHDRAWN = "hromada.appeal.support_withdrawn.v1"
 PORTAL_FEEDBACK_ANSWERED = "hromada.portal_feedback.answered.v1"
 ACCOUNT_STATUS_CHANGED = "hromada.account.status_changed.v1"
 ACCOUNT_TRUST_CHANGED = "hromada.account.trust_changed.v1"
@@ -333,6 +335,19 @@ class ConfirmationReminderDueV1(StrictSchema):
     at = fields.AwareDateTime(required=True, format="iso")
 
 
+class AppealSupportV1(StrictSchema):
+    """A resident supported an open appeal instead of filing the same problem again
+    (``supported``), or withdrew that support (``support_withdrawn``). A supporter follows the
+    appeal: accounts notifies them of each later change."""
+
+    appeal_id = fields.String(required=True)
+    supporter_id = fields.String(required=True, metadata={
+        "description": "opaque account id of the supporter"})
+    supporters_count = fields.Integer(required=True, validate=validate.Range(min=0), metadata={
+        "description": "the appeal's supporters after this change"})
+    at = fields.AwareDateTime(required=True, format="iso")
+
+
 class PortalFeedbackAnsweredV1(StrictSchema):
     """Staff answered a resident's suggestion or complaint about the portal."""
 
@@ -495,6 +510,8 @@ SCHEMAS: dict[str, type[Schema]] = {
     APPEAL_RATED: AppealRatedV1,
     APPEAL_COMMENTED: AppealCommentedV1,
     CONFIRMATION_REMINDER_DUE: ConfirmationReminderDueV1,
+    APPEAL_SUPPORTED: AppealSupportV1,
+    APPEAL_SUPPORT_WITHDRAWN: AppealSupportV1,
     PORTAL_FEEDBACK_ANSWERED: PortalFeedbackAnsweredV1,
     ACCOUNT_STATUS_CHANGED: AccountStatusChangedV1,
     ACCOUNT_TRUST_CHANGED: AccountTrustChangedV1,

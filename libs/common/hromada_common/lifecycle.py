@@ -40,6 +40,13 @@ FINAL_STATES = frozenset(state for state, nxt in ALLOWED_TRANSITIONS.items() if 
 DONE_STATES = frozenset({S.CLOSED})
 """Only a resident's confirmation counts as done; ``archived`` never does."""
 
+OPEN_STATES = frozenset({S.SUBMITTED, S.ASSIGNED, S.IN_PROGRESS, S.REWORK})
+"""The problem is still waiting for, or getting, work: a resident about to report the same
+problem nearby is offered these to support instead, and only these take supporters.
+``resolved`` is not open (the work is reported done; only the author answers it), nor is any
+final state. Intake's partial index ``ix_appeals_open_nearby`` is built on exactly this set:
+changing it needs a migration that rebuilds that index."""
+
 
 class IllegalTransition(ValueError):
     """Raised when a change would move an appeal along an edge the lifecycle does not have."""

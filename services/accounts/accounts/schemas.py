@@ -83,7 +83,8 @@ def notification_view(notification) -> dict:
             "read_at": _iso(notification.read_at)}
 
 
-def export_view(account, audit, sessions, codes, api_keys, mails, notifications=()) -> dict:
+def export_view(account, audit, sessions, codes, api_keys, mails, notifications=(),
+                followed=()) -> dict:
     """Everything accounts holds about a person (GDPR-style access request), minus secrets."""
     return {
         "account": account_view(account) | {
@@ -104,4 +105,6 @@ def export_view(account, audit, sessions, codes, api_keys, mails, notifications=
         "mail": [{"subject": m.subject, "created_at": _iso(m.created_at),
                   "sent_at": _iso(m.sent_at), "failed_at": _iso(m.failed_at)} for m in mails],
         "notifications": [notification_view(n) for n in notifications],
+        "followed_appeals": [{"appeal_id": appeal_id, "since": _iso(since)}
+                             for appeal_id, since in followed],
     }

@@ -270,9 +270,19 @@ class AccountsService:
 
     @event_handler(ev.APPEAL_STATE_CHANGED)
     def handle_appeal_state_changed(self, envelope):
-        """Count a rejection against the author's trust and notify the author and the body's
-        staff: both in one transaction, once per event."""
+        """Count a rejection against the author's trust and notify the author, the appeal's
+        supporters and the body's staff: all in one transaction, once per event."""
         handlers.handle_appeal_state_changed(self.uow(), self.security.settings, envelope)
+
+    @event_handler(ev.APPEAL_SUPPORTED)
+    def handle_appeal_supported(self, envelope):
+        """A resident supports an appeal: they follow it (told of each change) from now on."""
+        handlers.handle_appeal_support(self.uow(), envelope)
+
+    @event_handler(ev.APPEAL_SUPPORT_WITHDRAWN)
+    def handle_appeal_support_withdrawn(self, envelope):
+        """A resident withdrew their support: they no longer follow the appeal."""
+        handlers.handle_appeal_support(self.uow(), envelope)
 
     @event_handler(ev.APPEAL_COMMENTED)
     def handle_appeal_commented(self, envelope):

@@ -52,6 +52,13 @@ class ListFiltersIn(_Strict):
             raise ValidationError("must not be before created_from", "created_to")
 
 
+class NearbyIn(_Strict):
+    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(-180, 180))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    limit = fields.Integer(load_default=10, validate=validate.Range(1, 20))
+
+
 def _iso(value):
     return value.isoformat() if value is not None else None
 
@@ -81,6 +88,7 @@ def appeal_view(appeal, with_history: bool = True, show_author: bool = False) ->
         "escalated": appeal.escalated,
         "rework_count": appeal.rework_count,
         "rating": appeal.rating,
+        "supporters_count": appeal.supporters_count,
         "created_at": _iso(appeal.created_at),
         "updated_at": _iso(appeal.updated_at),
         "version": appeal.version,
@@ -94,3 +102,19 @@ def appeal_view(appeal, with_history: bool = True, show_author: bool = False) ->
             for h in appeal.history
         ]
     return view
+
+
+def nearby_view(found: dict) -> dict:
+    """One nearby open appeal as the filing page shows it, next to "support it instead"."""
+    return {
+        "id": found["id"],
+        "title": found["title"],
+        "state": found["state"],
+        "category": found["category"],
+        "location": {"lat": found["lat"], "lon": found["lon"], "address": found["address"]},
+        "distance_m": round(found["distance_m"]),
+        "supporters_count": found["supporters_count"],
+        "created_at": _iso(found["created_at"]),
+        # The first photo's thumbnail once appeals carry photos; null until then.
+        "photo": None,
+    }

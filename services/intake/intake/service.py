@@ -47,6 +47,23 @@ class IntakeService:
         return handlers.list_appeals(self.uow(), filters or {}, self.caller.identity())
 
     @rpc
+    def nearby_appeals(self, query):
+        """``{lat, lon, category, limit?}`` → open appeals of that leaf category within 250 m,
+        nearest first (``supported_by_me`` when signed in). Raises InvalidInput."""
+        return handlers.nearby_appeals(self.uow(), query, self.caller.identity())
+
+    @command
+    def support_appeal(self, appeal_id):
+        """The signed-in resident supports an open appeal (idempotent) → its supporters count.
+        Raises Unauthenticated, Forbidden, NotFound, Conflict (own appeal, not open)."""
+        return handlers.support_appeal(self.uow(), appeal_id, self.caller.identity())
+
+    @command
+    def withdraw_support(self, appeal_id):
+        """The signed-in resident withdraws their support (idempotent) → the count."""
+        return handlers.withdraw_support(self.uow(), appeal_id, self.caller.identity())
+
+    @rpc
     def statistics(self):
         """Counts by state; only confirmed (closed) appeals count as done."""
         return handlers.statistics(self.uow())

@@ -44,6 +44,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ev.APPEAL_RATED: ("gamification",),
     ev.APPEAL_COMMENTED: ("accounts",),
     ev.CONFIRMATION_REMINDER_DUE: ("accounts",),
+    ev.APPEAL_SUPPORTED: ("accounts",),
+    ev.APPEAL_SUPPORT_WITHDRAWN: ("accounts",),
     ev.PORTAL_FEEDBACK_ANSWERED: ("accounts", "gamification"),
     ev.TAXONOMY_PUBLISHED: ("intake",),
     ev.ACCOUNT_STATUS_CHANGED: ("intake",),

@@ -194,4 +194,18 @@ class NotificationRecord(Base):
     source_event_id: Mapped[str] = mapped_column(String(64))
 
 
+class FollowerRecord(Base):
+    """Who follows which appeal (its supporters, from intake's support events), so that they
+    are told of its every change. A withdrawal keeps the row with ``following`` false: an older
+    event arriving late is recognised by ``changed_at`` and changes nothing."""
+
+    __tablename__ = "appeal_followers"
+    __table_args__ = (Index("ix_appeal_followers_account_id", "account_id"),)
+
+    appeal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    following: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 outbox, inbox = define_messaging_tables(Base.metadata)

@@ -19,6 +19,7 @@ from .orm import (
     AccountRecord,
     ApiKeyRecord,
     AuditRecord,
+    FollowerRecord,
     LoginThrottleRecord,
     MailOutboxRecord,
     NotificationRecord,
@@ -537,3 +538,43 @@ class NotificationRepository:
     def delete_of_account(self, account_id: str) -> int:
         return self.session.execute(delete(NotificationRecord).where(
             NotificationRecord.account_id == account_id)).rowcount
+
+
+class FollowerRepository:
+    """The appeals each account follows (as a supporter), fed by intake's support events."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def set(self, appeal_id: str, account_id: str, following: bool, at: datetime) -> bool:
+        """Follow or stop following as of ``at``; an event older than what is stored changes
+        nothing. True if it changed something."""
+        record = self.session.get(FollowerRecord, (appeal_id, account_id), with_for_update=True)
+        if record is None:
+            if not _insert_ignoring_conflicts(self.session, FollowerRecord.__table__, {
+                    "appeal_id": appeal_id, "account_id": account_id, "following": following,
+                    "changed_at": at}):
+                # A concurrent event inserted it first: apply this one on top, by time.
+                return self.set(appeal_id, account_id, following, at)
+            return True
+        if aware(record.changed_at) > at:
+            return False
+        record.following, record.changed_at = following, at
+        return True
+
+    def followers_of(self, appeal_id: str) -> list[str]:
+        return list(self.session.execute(
+            select(FollowerRecord.account_id).where(FollowerRecord.appeal_id == appeal_id,
+                                                    FollowerRecord.following.is_(True))
+            .order_by(FollowerRecord.account_id)).scalars())
+
+    def followed_by(self, account_id: str) -> list[tuple[str, datetime]]:
+        """``(appeal_id, since)`` of every appeal the account follows (its data export)."""
+        return [(r.appeal_id, aware(r.changed_at)) for r in self.session.execute(
+            select(FollowerRecord).where(FollowerRecord.account_id == account_id,
+                                         FollowerRecord.following.is_(True))
+            .order_by(FollowerRecord.changed_at)).scalars()]
+
+    def delete_of_account(self, account_id: str) -> int:
+        return self.session.execute(delete(FollowerRecord).where(
+            FollowerRecord.account_id == account_id)).rowcount

@@ -6,6 +6,7 @@ from .repository import (
     AccountRepository,
     ApiKeyRepository,
     CodeRepository,
+    FollowerRepository,
     MailOutbox,
     NotificationRepository,
     ThrottleRepository,
@@ -22,3 +23,4 @@ class AccountsUnitOfWork(SqlAlchemyUnitOfWork):
         self.api_keys = ApiKeyRepository(session)
         self.mail = MailOutbox(session)
         self.notifications = NotificationRepository(session)
+        self.followers = FollowerRepository(session)

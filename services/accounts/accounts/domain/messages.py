@@ -148,6 +148,15 @@ _NOTICES = {
               "- confirm and rate: POST {api}/appeals/{appeal_id}/confirm\n"
               "- send back for rework: POST {api}/appeals/{appeal_id}/rework",
     },
+    "supported_appeal_changed": {
+        "title": ("Зміни у зверненні, яке ви підтримали", "An appeal you support changed"),
+        "uk": "Звернення {appeal_id}, яке ви підтримали, тепер у стані «{state_uk}».{due_uk}\n"
+              "Стежити за ним: GET {api}/appeals/{appeal_id}\n"
+              "Більше не стежити: DELETE {api}/appeals/{appeal_id}/support",
+        "en": "Appeal {appeal_id}, which you support, is now \"{state_en}\".{due_en}\n"
+              "Follow it: GET {api}/appeals/{appeal_id}\n"
+              "Stop following it: DELETE {api}/appeals/{appeal_id}/support",
+    },
     "portal_feedback_answered": {
         "title": ("Відповідь на ваш відгук про портал", "Your portal feedback was answered"),
         "uk": "Ми відповіли на ваш відгук про портал ({feedback_id}). Дякуємо, що допомагаєте "
@@ -239,6 +248,19 @@ _NOTICES = {
     },
 }
 
+STATE_NAMES = {
+    "submitted": ("подано", "submitted"),
+    "rejected": ("відхилено", "rejected"),
+    "duplicate": ("дублікат", "duplicate"),
+    "assigned": ("передано виконавцю", "assigned"),
+    "in_progress": ("у роботі", "in progress"),
+    "resolved": ("виконано, чекає підтвердження автора", "resolved, awaiting the author"),
+    "rework": ("на доопрацюванні", "sent back for rework"),
+    "closed": ("закрито, виконання підтверджено", "closed, confirmed by the author"),
+    "archived": ("в архіві без підтвердження", "archived unconfirmed"),
+}
+"""The lifecycle's states as a notification names them (Ukrainian, English)."""
+
 ESCALATION_REASONS_UK = {
     "deadline broken": "строк виконання порушено",
     "rework limit reached": "вичерпано ліміт повернень на доопрацювання",
@@ -257,13 +279,15 @@ def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = N
                 badge: dict | None = None, reward_id: str | None = None,
                 period: str | None = None, level: int | None = None,
                 level_name: dict | None = None, points: int | None = None,
-                trust: int | None = None) -> tuple[tuple[str, str], tuple[str, str]]:
+                trust: int | None = None, state: str | None = None) -> tuple[tuple[str, str], tuple[str, str]]:
     """``((title_uk, title_en), (text_uk, text_en))`` of a notification of ``kind``.
     ``badge`` and ``level_name`` are names ``{"uk": …, "en": …}``; ``trust`` is the trust
-    level a level raised the account to (None: it did not)."""
+    level a level raised the account to (None: it did not); ``state`` an appeal state."""
     text = _NOTICES[str(kind)]
     reason = " ".join(reason.split()) if isinstance(reason, str) and reason.strip() else None
+    state_uk, state_en = STATE_NAMES.get(state, (state, state))
     values = {
+        "state_uk": state_uk, "state_en": state_en,
         "api": API, "appeal_id": appeal_id, "body": body, "feedback_id": feedback_id,
         "reminder_number": reminder_number, "reward_id": reward_id, "period": period,
         "badge_uk": (badge or {}).get("uk"), "badge_en": (badge or {}).get("en"),

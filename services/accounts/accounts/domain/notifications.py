@@ -32,6 +32,8 @@ class NoticeKind(StrEnum):
     STAFF_COMMENTED = "staff_commented"
     CONFIRMATION_REMINDER = "confirmation_reminder"
     PORTAL_FEEDBACK_ANSWERED = "portal_feedback_answered"
+    # to the appeal's supporters (they follow it)
+    SUPPORTED_APPEAL_CHANGED = "supported_appeal_changed"
     # to a resident, about their own activity (gamification)
     BADGE_AWARDED = "badge_awarded"
     LEVEL_REACHED = "level_reached"
@@ -168,6 +170,18 @@ def deliveries_for_state_change(data: dict) -> list[Delivery]:
         deliveries.append((ToBodyStaff(body, exclude=data.get("by")), Notice.of(
             kind, appeal_id, body=body, due_at=data.get("due_at"))))
     return deliveries
+
+
+def deliveries_for_followers(data: dict, followers: list[str]) -> list[Delivery]:
+    """``hromada.appeal.state_changed.v1``, to the appeal's supporters: each change of state
+    (they support it instead of filing a copy, so they hear what its author hears, without the
+    author's calls to act, nor anybody's words: the reason stays in the appeal). Never to the
+    author (told already) nor to whoever made the change."""
+    skip = {data.get("author_id"), data.get("by")}
+    notice = Notice.of(NoticeKind.SUPPORTED_APPEAL_CHANGED, data["appeal_id"],
+                       state=data["state"], body=data.get("body"), due_at=data.get("due_at"))
+    return [(ToAccount(account_id), notice) for account_id in followers
+            if account_id not in skip]
 
 
 def deliveries_for_comment(data: dict) -> list[Delivery]:

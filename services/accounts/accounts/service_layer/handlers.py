@@ -609,7 +609,8 @@ def export_my_data(uow, identity: Identity) -> dict:
         return export_view(account, uow.accounts.audit_of(account.id),
                            uow.tokens.sessions_of(account.id), uow.codes.of_account(account.id),
                            uow.api_keys.created_by(account.id), uow.mail.of_address(account.email),
-                           uow.notifications.of_account(account.id))
+                           uow.notifications.of_account(account.id),
+                           uow.followers.followed_by(account.id))
 
 
 def delete_my_account(uow, security: Security, identity: Identity, password,
@@ -635,6 +636,7 @@ def delete_my_account(uow, security: Security, identity: Identity, password,
         uow.codes.delete_of_account(account.id)
         uow.mail.delete_to(email)
         uow.notifications.delete_of_account(account.id)
+        uow.followers.delete_of_account(account.id)
         throttle.record_success()
         uow.throttles.save(throttle)
         _record_events(uow, account)
@@ -647,8 +649,8 @@ def delete_my_account(uow, security: Security, identity: Identity, password,
 
 def handle_appeal_state_changed(uow, settings: Settings, envelope: dict) -> bool:
     """Intake changed an appeal's state. Exactly once per event, in one transaction: a
-    rejection counts against its author's trust, and the author and the responsible body's
-    staff are notified (``domain.notifications`` says who hears what). Returns True if the
+    rejection counts against its author's trust, and the author, the appeal's supporters and
+    the responsible body's staff are notified (``domain.notifications`` says who hears what). Returns True if the
     author's trust was lowered."""
     envelope, data = ev.parse_event(envelope, ev.APPEAL_STATE_CHANGED)
     with uow:
@@ -664,10 +666,29 @@ def handle_appeal_state_changed(uow, settings: Settings, envelope: dict) -> bool
                                                    policy=settings.trust, by=data["by"])
                 uow.accounts.save(account)
                 _record_events(uow, account)
-        notifier.deliver(uow, notices.deliveries_for_state_change(data), envelope["id"], _now())
+        deliveries = notices.deliveries_for_state_change(data) + notices.deliveries_for_followers(
+            data, uow.followers.followers_of(data["appeal_id"]))
+        notifier.deliver(uow, deliveries, envelope["id"], _now())
         uow.mark_processed(CONSUMER, envelope["id"])
         uow.commit()
     return lowered
+
+
+def handle_appeal_support(uow, envelope: dict) -> bool:
+    """Intake recorded that a resident supports an appeal (``supported``: they follow it from
+    now on) or withdrew that support (``support_withdrawn``: they stop). Exactly once per
+    event; an older event arriving after a newer one changes nothing. True if it changed."""
+    envelope, data = ev.parse_event(envelope)
+    if envelope["type"] not in (ev.APPEAL_SUPPORTED, ev.APPEAL_SUPPORT_WITHDRAWN):
+        raise ev.InvalidEvent(f"not a support event: {envelope['type']}")
+    with uow:
+        if uow.already_processed(CONSUMER, envelope["id"]):
+            return False
+        changed = uow.followers.set(data["appeal_id"], data["supporter_id"],
+                                    envelope["type"] == ev.APPEAL_SUPPORTED, data["at"])
+        uow.mark_processed(CONSUMER, envelope["id"])
+        uow.commit()
+    return changed
 
 
 def _notify_once(uow, envelope: dict, event_type: str, deliveries_for) -> int:

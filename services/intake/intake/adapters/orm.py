@@ -3,10 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from hromada_common.audit import AuditRecordMixin
 from hromada_common.db import NAMING_CONVENTION, define_messaging_tables
+from hromada_common.lifecycle import OPEN_STATES
+
+OPEN_STATE_PREDICATE = "state IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES)))
+"""The partial index's predicate; the nearby query repeats it word for word (the planner uses
+a partial index only when the query's condition implies it)."""
 
 
 class Base(DeclarativeBase):
@@ -19,6 +25,10 @@ class AppealRecord(Base):
         UniqueConstraint("author_id", "idempotency_key", name="uq_appeals_author_idempotency_key"),
         Index("ix_appeals_created_at_id", "created_at", "id"),
         Index("ix_appeals_lat_lon", "lat", "lon"),
+        # Nearby open appeals of one category: equality on category, a range on lat, lon
+        # checked in the index; only open appeals are in it (closed ones are most of them).
+        Index("ix_appeals_open_nearby", "category", "lat", "lon",
+              postgresql_where=text(OPEN_STATE_PREDICATE), sqlite_where=text(OPEN_STATE_PREDICATE)),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -39,6 +49,7 @@ class AppealRecord(Base):
     escalated: Mapped[bool] = mapped_column(default=False, server_default="false")
     rework_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rating: Mapped[int | None] = mapped_column(Integer)
+    supporters_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
@@ -64,6 +75,26 @@ class AppealHistoryRecord(Base):
     note: Mapped[str | None] = mapped_column(Text)
     cause: Mapped[str | None] = mapped_column(String(36))
     reason_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class AppealSupportRecord(Base):
+    """A resident supports an open appeal instead of filing the same problem again; the count
+    is kept on the appeal (``supporters_count``) in the same transaction."""
+
+    __tablename__ = "appeal_supporters"
+
+    appeal_id: Mapped[str] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    supported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRecord(AuditRecordMixin, Base):
+    """Changes intake makes that are not lifecycle states (those are in appeal_history):
+    support given and withdrawn."""
+
+    __tablename__ = "audit_log"
+    subject_id_length = 36
 
 
 class CategoryCopy(Base):

@@ -8,17 +8,23 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from hromada_common.audit import AuditRepository as SharedAuditRepository
 from hromada_common.db import aware
-from hromada_common.lifecycle import AppealState
+from hromada_common.lifecycle import OPEN_STATES, AppealState
 
 from ..domain.model import Appeal, HistoryEntry, Location
+from ..domain.nearby import box_around, distance_m
 from .orm import (
     AccountStanding,
     AppealHistoryRecord,
     AppealRecord,
+    AppealSupportRecord,
+    AuditRecord,
     CategoryCopy,
     TaxonomyCopyVersion,
 )
+
+_OPEN = sorted(s.value for s in OPEN_STATES)
 
 DELETED_ACCOUNT = "deleted-account"
 
@@ -45,7 +51,7 @@ def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
         version=record.version, extra_fields=record.extra_fields or {}, body=record.body,
         due_at=aware(record.due_at), complexity=record.complexity,
         escalated=bool(record.escalated), rework_count=record.rework_count or 0,
-        rating=record.rating,
+        rating=record.rating, supporters_count=record.supporters_count or 0,
     )
     if with_history:
         appeal.history = [
@@ -54,6 +60,17 @@ def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
             for h in record.history
         ]
     return appeal
+
+
+def nearby_statement(category: str, box):
+    """The open appeals of ``category`` inside ``box`` (a ``domain.nearby.Box``): the index
+    range of ``ix_appeals_open_nearby`` (bench/nearby.py shows its plan)."""
+    a = AppealRecord
+    return (select(a.id, a.title, a.state, a.category, a.lat, a.lon, a.address,
+                   a.supporters_count, a.created_at)
+            .where(a.category == category, a.state.in_(_OPEN),
+                   a.lat.between(box.min_lat, box.max_lat),
+                   a.lon.between(box.min_lon, box.max_lon)))
 
 
 class AppealRepository:
@@ -160,6 +177,94 @@ class AppealRepository:
             records = records[:limit]
             next_cursor = encode_cursor(aware(records[-1].created_at), records[-1].id)
         return [_to_domain(r, with_history=False) for r in records], next_cursor
+
+
+    def nearby_open(self, category: str, lat: float, lon: float, radius_m: float,
+                    limit: int) -> list[dict]:
+        """Open appeals of ``category`` within ``radius_m`` of (lat, lon), nearest first.
+
+        Served by the partial index ``ix_appeals_open_nearby`` (category, lat, lon) WHERE the
+        state is open: the box around the circle is an index range (category =, lat between,
+        lon between checked in the index), and only the few rows inside it are read; the exact
+        distance then keeps the circle. The state condition repeats the index's predicate so
+        the planner can use it.
+        """
+        rows = self.session.execute(
+            nearby_statement(category, box_around(lat, lon, radius_m))).all()
+        found = []
+        for row in rows:
+            distance = distance_m(lat, lon, row.lat, row.lon)
+            if distance <= radius_m:
+                found.append((distance, row))
+        found.sort(key=lambda pair: (pair[0], pair[1].id))
+        return [{"id": row.id, "title": row.title, "state": row.state,
+                 "category": row.category, "lat": row.lat, "lon": row.lon,
+                 "address": row.address, "supporters_count": row.supporters_count or 0,
+                 "created_at": aware(row.created_at), "distance_m": distance}
+                for distance, row in found[:limit]]
+
+
+class SupporterRepository:
+    """Who supports which appeal; the appeal's ``supporters_count`` moves with every row (the
+    caller holds the appeal's row lock, so counts never race)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def is_supporter(self, appeal_id: str, account_id: str) -> bool:
+        return self.session.get(AppealSupportRecord, (appeal_id, account_id)) is not None
+
+    def supported_among(self, account_id: str, appeal_ids: list[str]) -> set[str]:
+        """Which of ``appeal_ids`` ``account_id`` supports (one query for a page)."""
+        if not appeal_ids:
+            return set()
+        return set(self.session.execute(
+            select(AppealSupportRecord.appeal_id).where(
+                AppealSupportRecord.account_id == account_id,
+                AppealSupportRecord.appeal_id.in_(appeal_ids))).scalars())
+
+    def add(self, appeal_id: str, account_id: str, at: datetime) -> int:
+        """Add the support (the caller checked it is new); returns the new count."""
+        self.session.add(AppealSupportRecord(appeal_id=appeal_id, account_id=account_id,
+                                             supported_at=at))
+        self.session.flush()
+        return self._move_count(appeal_id, +1)
+
+    def remove(self, appeal_id: str, account_id: str) -> int | None:
+        """Withdraw the support; the new count, or None if there was none."""
+        removed = self.session.execute(delete(AppealSupportRecord).where(
+            AppealSupportRecord.appeal_id == appeal_id,
+            AppealSupportRecord.account_id == account_id)).rowcount
+        return self._move_count(appeal_id, -1) if removed else None
+
+    def count(self, appeal_id: str) -> int:
+        return self.session.execute(select(AppealRecord.supporters_count)
+                                    .where(AppealRecord.id == appeal_id)).scalar_one() or 0
+
+    def _move_count(self, appeal_id: str, by: int) -> int:
+        return self.session.execute(
+            update(AppealRecord).where(AppealRecord.id == appeal_id)
+            .values(supporters_count=AppealRecord.supporters_count + by)
+            .returning(AppealRecord.supporters_count)
+            .execution_options(synchronize_session=False)).scalar_one()
+
+    def remove_all_of(self, account_id: str) -> None:
+        """The account was deleted: its support goes, and the counts with it."""
+        appeal_ids = list(self.session.execute(
+            select(AppealSupportRecord.appeal_id)
+            .where(AppealSupportRecord.account_id == account_id)).scalars())
+        if not appeal_ids:
+            return
+        self.session.execute(delete(AppealSupportRecord)
+                             .where(AppealSupportRecord.account_id == account_id))
+        self.session.execute(update(AppealRecord).where(AppealRecord.id.in_(appeal_ids))
+                             .values(supporters_count=AppealRecord.supporters_count - 1)
+                             .execution_options(synchronize_session=False))
+
+
+class AuditRepository(SharedAuditRepository):
+    def __init__(self, session: Session):
+        super().__init__(session, AuditRecord)
 
 
 class CategoryCopyRepository:

@@ -1,7 +1,14 @@
-"""Intake's unit of work: the appeal and category repositories plus outbox and inbox."""
+"""Intake's unit of work: the appeal, supporter, category and audit repositories plus outbox
+and inbox."""
 from hromada_common.messaging.uow import SqlAlchemyUnitOfWork
 
-from .repository import AccountStandingRepository, AppealRepository, CategoryCopyRepository
+from .repository import (
+    AccountStandingRepository,
+    AppealRepository,
+    AuditRepository,
+    CategoryCopyRepository,
+    SupporterRepository,
+)
 
 
 class IntakeUnitOfWork(SqlAlchemyUnitOfWork):
@@ -9,3 +16,5 @@ class IntakeUnitOfWork(SqlAlchemyUnitOfWork):
         self.appeals = AppealRepository(session)
         self.categories = CategoryCopyRepository(session)
         self.standing = AccountStandingRepository(session)
+        self.supporters = SupporterRepository(session)
+        self.audit = AuditRepository(session)

@@ -77,6 +77,7 @@ class Appeal:
     escalated: bool = False
     rework_count: int = 0
     rating: int | None = None
+    supporters_count: int = 0
     history: list[HistoryEntry] = field(default_factory=list)
     events: list = field(default_factory=list, repr=False, compare=False)
 

@@ -23,8 +23,9 @@ from ..domain.model import (
     filing_refusal,
     unknown_category_reason,
 )
+from ..domain.nearby import DUPLICATE_RADIUS_M, is_open, support_refusal
 from ..adapters.repository import decode_cursor
-from ..schemas import ListFiltersIn, RejectIn, SubmitAppealIn, appeal_view
+from ..schemas import ListFiltersIn, NearbyIn, RejectIn, SubmitAppealIn, appeal_view, nearby_view
 
 CONSUMER = "intake"
 
@@ -126,9 +127,14 @@ def get_appeal(uow, appeal_id: str, identity: Identity | None = None) -> dict:
     """Appeals are public; who filed one is shown only to those ``author_visible_to`` allows."""
     with uow:
         appeal = uow.appeals.get(str(appeal_id))
+        mine = (appeal is not None and identity is not None
+                and uow.supporters.is_supporter(appeal.id, identity.account_id))
     if appeal is None:
         raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
-    return appeal_view(appeal, show_author=_shows_author(appeal, identity))
+    view = appeal_view(appeal, show_author=_shows_author(appeal, identity))
+    if identity is not None:
+        view["supported_by_me"] = mine
+    return view
 
 
 def list_appeals(uow, filters: dict, identity: Identity | None = None) -> dict:
@@ -146,8 +152,104 @@ def list_appeals(uow, filters: dict, identity: Identity | None = None) -> dict:
             raise InvalidInput("malformed cursor", {"cursor": ["not a cursor this API issued"]})
     with uow:
         appeals, next_cursor = uow.appeals.list(**data)
-    return {"items": [appeal_view(a, with_history=False, show_author=_shows_author(a, identity))
-                      for a in appeals], "next_cursor": next_cursor}
+        mine = (uow.supporters.supported_among(identity.account_id, [a.id for a in appeals])
+                if identity is not None else None)
+    items = []
+    for appeal in appeals:
+        view = appeal_view(appeal, with_history=False, show_author=_shows_author(appeal, identity))
+        if mine is not None:
+            view["supported_by_me"] = appeal.id in mine
+        items.append(view)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def nearby_appeals(uow, query: dict, identity: Identity | None = None) -> dict:
+    """Open appeals of the same leaf category within ``DUPLICATE_RADIUS_M`` (250 m) of the
+    point, nearest first: what a resident about to file is offered to support instead. Raises
+    InvalidInput naming ``lat``, ``lon``, ``category`` or ``limit``."""
+    data = load_or_invalid(NearbyIn(), query or {})
+    with uow:
+        category = uow.categories.get(data["category"])
+        reason = unknown_category_reason(data["category"],
+                                         {data["category"]: category} if category else {})
+        if reason:
+            raise InvalidInput("the request has invalid fields: category", {"category": [reason]})
+        found = uow.appeals.nearby_open(data["category"], data["lat"], data["lon"],
+                                        DUPLICATE_RADIUS_M, data["limit"])
+        mine = (uow.supporters.supported_among(identity.account_id, [f["id"] for f in found])
+                if identity is not None else None)
+    items = []
+    for appeal in found:
+        view = nearby_view(appeal)
+        if mine is not None:
+            view["supported_by_me"] = appeal["id"] in mine
+        items.append(view)
+    return {"items": items, "radius_m": DUPLICATE_RADIUS_M}
+
+
+def _support_view(appeal_id: str, count: int, supported: bool) -> dict:
+    return {"appeal_id": appeal_id, "supporters_count": count, "supported_by_me": supported}
+
+
+def support_appeal(uow, appeal_id: str, identity: Identity | None) -> dict:
+    """The caller supports an open appeal instead of filing the same problem again, and
+    follows it from now on. Idempotent: supporting it again changes nothing and answers the
+    same. Raises Unauthenticated, Forbidden (not a verified, active resident), NotFound, or
+    Conflict: the caller is its author (they follow it already), or it is no longer open
+    (``extra.state``)."""
+    if identity is None:
+        raise Unauthenticated("sign in to support an appeal")
+    with uow:
+        refusal = support_refusal(
+            identity.roles, identity.verified,
+            not identity.is_blocked and not uow.standing.is_blocked(identity.account_id))
+        if refusal:
+            raise Forbidden(refusal)
+        appeal = uow.appeals.get(str(appeal_id), for_update=True)
+        if appeal is None:
+            raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
+        if uow.supporters.is_supporter(appeal.id, identity.account_id):
+            return _support_view(appeal.id, appeal.supporters_count, True)
+        if appeal.author_id == identity.account_id:
+            raise Conflict("you filed this appeal: you follow it already",
+                           extra={"reason": "own_appeal"})
+        if not is_open(appeal.state):
+            raise Conflict(f"an appeal in state '{appeal.state.value}' takes no more support",
+                           extra={"state": appeal.state.value})
+        now = _now()
+        count = uow.supporters.add(appeal.id, identity.account_id, now)
+        uow.audit.record("appeal", appeal.id, "supported", identity.actor, now,
+                         supporters_count=count)
+        uow.record_event(ev.APPEAL_SUPPORTED, {
+            "appeal_id": appeal.id, "supporter_id": identity.account_id,
+            "supporters_count": count, "at": now,
+        }, subject=appeal.id, actor=identity.account_id)
+        uow.commit()
+    return _support_view(appeal.id, count, True)
+
+
+def withdraw_support(uow, appeal_id: str, identity: Identity | None) -> dict:
+    """The caller withdraws their support (and stops following the appeal), in any state.
+    Idempotent: withdrawing support one does not give changes nothing. Raises
+    Unauthenticated or NotFound."""
+    if identity is None:
+        raise Unauthenticated("sign in to withdraw your support")
+    with uow:
+        appeal = uow.appeals.get(str(appeal_id), for_update=True)
+        if appeal is None:
+            raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
+        now = _now()
+        count = uow.supporters.remove(appeal.id, identity.account_id)
+        if count is None:
+            return _support_view(appeal.id, appeal.supporters_count, False)
+        uow.audit.record("appeal", appeal.id, "support_withdrawn", identity.actor, now,
+                         supporters_count=count)
+        uow.record_event(ev.APPEAL_SUPPORT_WITHDRAWN, {
+            "appeal_id": appeal.id, "supporter_id": identity.account_id,
+            "supporters_count": count, "at": now,
+        }, subject=appeal.id, actor=identity.account_id)
+        uow.commit()
+    return _support_view(appeal.id, count, False)
 
 
 def reject_appeal(uow, appeal_id: str, payload: dict, identity: Identity | None) -> dict:
@@ -184,12 +286,14 @@ def apply_account_status(uow, envelope: dict) -> None:
 
 
 def anonymise_author(uow, envelope: dict) -> None:
-    """The author deleted their account: their appeals stay, without the link to them."""
+    """The author deleted their account: their appeals stay, without the link to them; the
+    support they gave goes (with the counts)."""
     envelope, data = ev.parse_event(envelope, ev.ACCOUNT_DELETED)
     with uow:
         if uow.already_processed(CONSUMER, envelope["id"]):
             return
         uow.appeals.anonymise_author(data["account_id"])
+        uow.supporters.remove_all_of(data["account_id"])
         uow.standing.set(data["account_id"], "deleted", data["at"])
         uow.mark_processed(CONSUMER, envelope["id"])
         uow.commit()
