@@ -1,7 +1,13 @@
 """Intake's unit of work: the appeal and category repositories plus outbox and inbox."""
 from hromada_common.messaging.uow import SqlAlchemyUnitOfWork
 
-from .repository import AccountStandingRepository, AppealRepository, CategoryCopyRepository
+from .repository import (
+    AccountStandingRepository,
+    AppealRepository,
+    AttachmentRepository,
+    AuditRepository,
+    CategoryCopyRepository,
+)
 
 
 class IntakeUnitOfWork(SqlAlchemyUnitOfWork):
@@ -9,3 +15,5 @@ class IntakeUnitOfWork(SqlAlchemyUnitOfWork):
         self.appeals = AppealRepository(session)
         self.categories = CategoryCopyRepository(session)
         self.standing = AccountStandingRepository(session)
+        self.attachments = AttachmentRepository(session)
+        self.audit = AuditRepository(session)
