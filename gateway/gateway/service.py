@@ -20,6 +20,7 @@ from gateway.openapi import openapi_document
 from gateway.rpc import TimeoutRpcProxy
 # The module, not the class: `nameko run` takes every class in this module that has
 # entrypoints for a service of its own.
+from gateway.rest import photos as photo_routes
 from gateway.web import account_pages
 from gateway.web import pages as web
 from gateway.schemas import (
@@ -82,7 +83,7 @@ BODY_STAFF = roles("executor", "head")
 STAFF = roles("executor", "head", "dispatcher", "admin")
 
 
-class GatewayService(account_pages.AccountPages, web.WebPages):
+class GatewayService(photo_routes.PhotoRoutes, account_pages.AccountPages, web.WebPages):
     """HTTP in, RPC out; no business rules live here. The portal's pages come from
     :class:`~gateway.web.pages.WebPages` and
     :class:`~gateway.web.account_pages.AccountPages` (the web edge, its own package; the
@@ -113,6 +114,7 @@ class GatewayService(account_pages.AccountPages, web.WebPages):
         appeal = self.intake_rpc.get_appeal(appeal_id)
         if appeal.get("author_id"):
             appeal["author"] = self.accounts_rpc.contact_of(appeal["author_id"])
+        appeal["photos"] = photo_routes.photos_of(appeal)
         return json_response(appeal)
 
     @http("POST", f"{API}/appeals/<string:appeal_id>/reject", access=MODERATORS)
