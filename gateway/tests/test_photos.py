@@ -99,9 +99,16 @@ def test_purposes_go_to_intake_which_decides_who_may(photo_gateway):
 
     assert response.status_code == 201
     assert photo_gateway.intake.attach_photos.call_args.args[2] == "resolution"
+    assert photo_gateway.intake.photo_allowance.call_args.args == ("a-1", "resolution")
     response = upload(photo_gateway, "a-1", ("x.jpg", jpeg_with_gps(), "image/jpeg"),
                       purpose="selfie")
     assert "purpose" in fields_in(assert_problem(response, 422, "invalid-input"))
+    photo_gateway.intake.attach_photos.reset_mock()
+    response = photo_gateway.api.post("/api/v1/appeals/a-1/photos",
+                                      data={"purpose": "appeal", "colour": "red"},
+                                      files={"photo": ("x.jpg", jpeg_with_gps())})
+    assert "colour" in fields_in(assert_problem(response, 422, "invalid-input"))
+    photo_gateway.intake.attach_photos.assert_not_called()
 
 
 def test_anonymous_upload_is_401_before_the_body_is_looked_at(photo_gateway, config):
@@ -123,6 +130,10 @@ def test_someone_elses_appeal_is_403_and_nothing_is_decoded_or_stored(photo_gate
     assert_problem(response, 403, "forbidden")
     photo_gateway.intake.attach_photos.assert_not_called()
     assert stored_files(config) == []
+    # Who you are comes before what you sent: a bad form is still a 403.
+    response = photo_gateway.api.post("/api/v1/appeals/a-1/photos", data={"colour": "red"},
+                                      files={"picture": ("x.txt", b"hello")})
+    assert_problem(response, 403, "forbidden")
 
 
 @pytest.mark.parametrize("refusal, status, slug", [

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from hromada_common.events import StrictSchema
 from marshmallow import fields, validate
 from nameko.exceptions import RpcTimeout
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -23,7 +22,7 @@ from gateway.media_upload import (
     chosen_files,
     too_many,
 )
-from gateway.schemas import load
+from gateway.schemas import RequestSchema, load
 
 API = "/api/v1"
 MEDIA_PREFIX = "/media/"
@@ -41,11 +40,8 @@ MEDIA_HEADERS = {
 }
 
 
-class PhotoUploadForm(StrictSchema):
+class PhotoUploadForm(RequestSchema):
     """The non-file fields of ``POST /appeals/{id}/photos`` (the files come as ``photo``)."""
-
-    class Meta:
-        unknown = "raise"
 
     purpose = fields.String(
         load_default="appeal", validate=validate.OneOf(PURPOSES),
@@ -96,6 +92,9 @@ class PhotoRoutes:
                                f"{self.media.limits.max_count} photos of "
                                f"{self.media.limits.max_bytes // (1024 * 1024)} MB each.",
                           fields={PHOTO_FIELD: ["the photos together are too large"]}) from None
+        # Who may attach for this purpose (and how many more) comes before the rest of the
+        # form is judged and before any image is decoded; intake also refuses a bad purpose.
+        allowance = self.intake_rpc.photo_allowance(appeal_id, form.get("purpose", "appeal"))
         unexpected = {name: ["Unknown field."] for name in files if name != PHOTO_FIELD}
         if PHOTO_FIELD in form:
             unexpected[PHOTO_FIELD] = ["Must be a file, not a text field."]
@@ -104,8 +103,6 @@ class PhotoRoutes:
                           fields=unexpected)
         purpose = load(PhotoUploadForm(), form.to_dict(flat=True), what="form")["purpose"]
         uploads = chosen_files(files.getlist(PHOTO_FIELD))
-        # Who may attach (and how many more) before any image is decoded.
-        allowance = self.intake_rpc.photo_allowance(appeal_id, purpose)
         if not uploads:
             raise Problem(422, "No photo was sent.",
                           fields={PHOTO_FIELD: ["attach at least one photo"]})
