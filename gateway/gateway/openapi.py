@@ -195,6 +195,7 @@ def openapi_document() -> dict:
     _feedback_paths(spec)
     _gamification_paths(spec)
     support_routes.openapi_paths(spec, _add_paths, _operation, _ok, _problem)
+    _photo_paths(spec)
     return spec.to_dict()
 
 
@@ -483,4 +484,42 @@ def _gamification_paths(spec: APISpec) -> None:
         "/api/v1/staff/rewards/{reward_id}/delivered": {"post": _operation(
             "markRewardDelivered", "Record that a gift was handed over (staff)",
             responses={"200": done, **missing, **conflict}, secured=True)},
+    })
+
+
+def _photo_paths(spec: APISpec) -> None:
+    """Photos of an appeal (gateway.rest.photos, docs/media.md)."""
+    upload = _operation(
+        "attachPhotos", "Attach photos: the author (appeal, rework) or the assigned body's staff "
+                        "(resolution); up to 5 per appeal and purpose, JPEG/PNG/WebP, 10 MB each",
+        responses={
+            "201": _ok("Attached (re-encoded, metadata removed).", "PhotoList"),
+            "409": _problem("Not in the appeal's current state (named in `state`)."),
+            "413": _problem("A photo exceeds 10 MB (errors names photo[i]) or the body 51 MiB."),
+            "415": _problem("The body is not multipart/form-data."),
+            "422": _problem("Not a JPEG, PNG or WebP by content, damaged, too many pixels, too "
+                            "many photos, or an unknown purpose; errors names photo[i]. Nothing "
+                            "was stored."),
+        }, secured=True)
+    upload["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+        "schema": {"type": "object", "required": ["photo"], "properties": {
+            "photo": {"type": "array", "maxItems": 5, "items": {
+                "type": "string", "contentMediaType": "application/octet-stream"}},
+            "purpose": {"type": "string", "enum": ["appeal", "rework", "resolution"],
+                        "default": "appeal"}}},
+        "encoding": {"photo": {"contentType": "image/jpeg, image/png, image/webp"}}}}}
+    spec.components.schema("PhotoList", schema=schemas.PhotoList)
+    image = {"description": "The image, with Content-Security-Policy: default-src 'none'; "
+                            "sandbox and an immutable Cache-Control.",
+             "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                         for media in ("image/jpeg", "image/png", "image/webp")}}
+    _add_paths(spec, {
+        "/api/v1/appeals/{appeal_id}/photos": {
+            "post": upload,
+            "get": _operation("listPhotos", "The appeal's photos, oldest first",
+                              responses={"200": _ok("The photos.", "PhotoList")}),
+        },
+        "/media/{key}": {"get": _operation(
+            "getMedia", "A stored photo or thumbnail (URLs come from the appeal's photos)",
+            responses={"200": image, "304": {"description": "Not modified (ETag)."}})},
     })

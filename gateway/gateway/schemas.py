@@ -99,6 +99,25 @@ class AuthorContact(ResponseSchema):
     phone = fields.String(allow_none=True)
 
 
+class Photo(ResponseSchema):
+    id = fields.String(required=True)
+    purpose = fields.String(required=True, validate=validate.OneOf(("appeal", "rework", "resolution")),
+                            metadata={"description": "What it shows: the problem (appeal), what is "
+                                                     "still wrong (rework), the work done (resolution)."})
+    url = fields.String(required=True, metadata={"description": "The photo (re-encoded, without metadata)."})
+    thumbnail_url = fields.String(required=True, metadata={"description": "A JPEG at most 320 px."})
+    content_type = fields.String(required=True, validate=validate.OneOf(("image/jpeg", "image/png", "image/webp")))
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    size = fields.Integer(required=True, metadata={"description": "Bytes of the stored photo."})
+    sha256 = fields.String(required=True, metadata={"description": "Of the stored photo."})
+    created_at = fields.DateTime(required=True)
+
+
+class PhotoList(ResponseSchema):
+    items = fields.List(fields.Nested(Photo), required=True)
+
+
 class Appeal(ResponseSchema):
     id = fields.String(required=True)
     state = fields.String(required=True, validate=validate.OneOf(STATES))
@@ -125,6 +144,7 @@ class Appeal(ResponseSchema):
         "description": "Residents who support it instead of filing a copy (they follow it)."})
     supported_by_me = fields.Boolean(metadata={
         "description": "Whether the signed-in caller supports it; absent for anonymous callers."})
+    photos = fields.List(fields.Nested(Photo), metadata={"description": "Oldest first; absent in lists."})
     fields = fields.Dict(keys=fields.String())
 
 

@@ -15,7 +15,7 @@ from gateway.rpc import TimeoutRpcProxy
 # Modules, not classes: `nameko run gateway.service` takes every class in this module's
 # namespace that has entrypoints for a service of its own.
 from gateway.rest import accounts_admin, answers, appeals, auth, gamification, me, operations
-from gateway.rest import portal_feedback, support, taxonomy, workflow
+from gateway.rest import photos, portal_feedback, support, taxonomy, workflow
 from gateway.web import account_pages, filing_pages
 from gateway.web import pages as web
 from gateway.web import resident_pages
@@ -25,6 +25,7 @@ class GatewayService(
     # the REST API, by resource
     appeals.AppealRoutes,
     support.SupportRoutes,
+    photos.PhotoRoutes,
     workflow.WorkflowRoutes,
     taxonomy.TaxonomyRoutes,
     answers.AnswerRoutes,

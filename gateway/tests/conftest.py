@@ -29,8 +29,9 @@ def amqp_uri(rabbit_server):
 
 
 @pytest.fixture
-def config(amqp_uri, signing_keys):
+def config(amqp_uri, signing_keys, tmp_path):
     return {
+        "MEDIA_DIR": str(tmp_path / "media"),
         **signing_keys.config,
         "RATE_LIMITS_ENABLED": False,
         "AMQP_URI": amqp_uri,

@@ -13,6 +13,7 @@ from gateway.schemas import (
     load_query,
     Rejection,
 )
+from gateway.rest import photos
 from gateway.rest.common import API, MODERATORS
 
 
@@ -36,6 +37,7 @@ class AppealRoutes:
         appeal = self.intake_rpc.get_appeal(appeal_id)
         if appeal.get("author_id"):
             appeal["author"] = self.accounts_rpc.contact_of(appeal["author_id"])
+        appeal["photos"] = photos.photos_of(appeal)
         return json_response(appeal)
 
     @http("GET", f"{API}/appeals", access=PUBLIC)

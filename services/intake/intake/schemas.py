@@ -7,6 +7,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from hromada_common.events import REJECTION_CODES, StrictSchema
 from hromada_common.text import visible
 
+from .domain.model import MAX_PHOTOS_PER_PURPOSE, PHOTO_PURPOSES
+
 CHANNELS = ("web", "mobile", "api", "phone", "chatbot", "operator")
 
 
@@ -57,6 +59,49 @@ class NearbyIn(_Strict):
     lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(-180, 180))
     category = fields.String(required=True, validate=validate.Length(min=1, max=120))
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 20))
+
+
+PHOTO_KEY = r"^photos/[0-9a-f]{2}/[0-9a-f]{32}\.(jpg|png|webp)$"
+THUMBNAIL_KEY = r"^photos/[0-9a-f]{2}/[0-9a-f]{32}\.thumb\.jpg$"
+MAX_STORED_BYTES = 64 * 1024 * 1024
+
+
+class PhotoIn(_Strict):
+    """What the gateway stored for one photo: never the bytes, only where and what they are."""
+
+    key = fields.String(required=True, validate=validate.Regexp(PHOTO_KEY))
+    content_type = fields.String(required=True, validate=validate.OneOf(
+        ("image/jpeg", "image/png", "image/webp")))
+    size = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_STORED_BYTES))
+    width = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
+    height = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    thumbnail_key = fields.String(required=True, validate=validate.Regexp(THUMBNAIL_KEY))
+    thumbnail_content_type = fields.String(required=True, validate=validate.OneOf(("image/jpeg",)))
+    thumbnail_size = fields.Integer(required=True, strict=True,
+                                    validate=validate.Range(1, MAX_STORED_BYTES))
+
+
+class AttachPhotosIn(_Strict):
+    purpose = fields.String(required=True, validate=validate.OneOf(PHOTO_PURPOSES))
+    photos = fields.List(fields.Nested(PhotoIn), required=True,
+                         validate=validate.Length(1, MAX_PHOTOS_PER_PURPOSE))
+
+
+class PhotoPurposeIn(_Strict):
+    purpose = fields.String(required=True, validate=validate.OneOf(PHOTO_PURPOSES))
+
+
+def photo_view(photo: dict) -> dict:
+    """A photo as callers see it: where it is stored and what it is (who uploaded it is not
+    shown: the purpose says whether the author or the body did)."""
+    return {"id": photo["id"], "purpose": photo["purpose"], "key": photo["key"],
+            "content_type": photo["content_type"], "size": photo["size"],
+            "width": photo["width"], "height": photo["height"], "sha256": photo["sha256"],
+            "thumbnail_key": photo["thumbnail_key"],
+            "thumbnail_content_type": photo["thumbnail_content_type"],
+            "thumbnail_size": photo["thumbnail_size"],
+            "created_at": _iso(photo["created_at"])}
 
 
 def _iso(value):

@@ -73,6 +73,25 @@ class IntakeService:
         """A moderator rejects an appeal with a reason. Raises Forbidden, NotFound, Conflict."""
         return handlers.reject_appeal(self.uow(), appeal_id, payload, self.caller.identity())
 
+    @command
+    def attach_photos(self, appeal_id, photos, purpose):
+        """Record photos the gateway stored (metadata only: key, content type, sizes,
+        sha256; never bytes) as attached to the appeal for ``purpose`` (appeal, rework,
+        resolution). Raises Unauthenticated, Forbidden, NotFound, Conflict, InvalidInput."""
+        return handlers.attach_photos(self.uow(), appeal_id, photos, purpose,
+                                      self.caller.identity())
+
+    @rpc
+    def photo_allowance(self, appeal_id, purpose):
+        """How many more photos for ``purpose`` the caller may attach; raises as
+        ``attach_photos`` would."""
+        return handlers.photo_allowance(self.uow(), appeal_id, purpose, self.caller.identity())
+
+    @rpc
+    def list_photos(self, appeal_id):
+        """The appeal's photos (metadata), oldest first. Raises NotFound."""
+        return handlers.list_photos(self.uow(), appeal_id)
+
     @rpc
     def health(self):
         """Checks the database and that token revocations are loaded; the broker answered if

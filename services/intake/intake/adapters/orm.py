@@ -91,7 +91,7 @@ class AppealSupportRecord(Base):
 
 class AuditRecord(AuditRecordMixin, Base):
     """Changes intake makes that are not lifecycle states (those are in appeal_history):
-    support given and withdrawn."""
+    support given and withdrawn, photos attached; by whom and when."""
 
     __tablename__ = "audit_log"
     subject_id_length = 36
@@ -128,6 +128,31 @@ class AccountStanding(Base):
     account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AttachmentRecord(Base):
+    """A photo attached to an appeal: where the gateway stored it and what it is. Intake
+    never holds the bytes (docs/media.md). Rows are only ever added."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_appeal_id_created_at", "appeal_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appeal_id: Mapped[str] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    """Its place in the upload it came with: photos keep the order they were sent in."""
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    thumbnail_key: Mapped[str] = mapped_column(String(200), unique=True)
+    thumbnail_content_type: Mapped[str] = mapped_column(String(32))
+    thumbnail_size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 outbox, inbox = define_messaging_tables(Base.metadata)

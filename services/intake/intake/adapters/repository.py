@@ -19,6 +19,7 @@ from .orm import (
     AppealHistoryRecord,
     AppealRecord,
     AppealSupportRecord,
+    AttachmentRecord,
     AuditRecord,
     CategoryCopy,
     TaxonomyCopyVersion,
@@ -139,6 +140,11 @@ class AppealRepository:
     def anonymise_author(self, account_id: str) -> None:
         self.session.execute(update(AppealHistoryRecord)
                              .where(AppealHistoryRecord.by == account_id)
+                             .values(by=DELETED_ACCOUNT))
+        self.session.execute(update(AttachmentRecord)
+                             .where(AttachmentRecord.uploaded_by == account_id)
+                             .values(uploaded_by=DELETED_ACCOUNT))
+        self.session.execute(update(AuditRecord).where(AuditRecord.by == account_id)
                              .values(by=DELETED_ACCOUNT))
         self.session.execute(update(AppealRecord).where(AppealRecord.author_id == account_id)
                              .values(author_id=None, idempotency_key=None, request_hash=None))
@@ -313,3 +319,47 @@ class AccountStandingRepository:
             self.session.add(AccountStanding(account_id=account_id, status=status, updated_at=at))
         elif aware(record.updated_at) <= at:  # an older event arriving late changes nothing
             record.status, record.updated_at = status, at
+
+
+ATTACHMENT_FIELDS = ("key", "content_type", "size", "width", "height", "sha256",
+                     "thumbnail_key", "thumbnail_content_type", "thumbnail_size")
+
+
+class AttachmentRepository:
+    """Photos attached to appeals, as rows of metadata (the bytes are in the gateway's
+    storage)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, *, id: str, appeal_id: str, purpose: str, position: int, uploaded_by: str,
+            created_at: datetime, **photo) -> dict:
+        record = AttachmentRecord(id=id, appeal_id=appeal_id, purpose=purpose, position=position,
+                                  uploaded_by=uploaded_by, created_at=created_at,
+                                  **{name: photo[name] for name in ATTACHMENT_FIELDS})
+        self.session.add(record)
+        return self._as_dict(record)
+
+    def count(self, appeal_id: str, purpose: str) -> int:
+        return self.session.execute(
+            select(func.count()).select_from(AttachmentRecord).where(
+                AttachmentRecord.appeal_id == appeal_id, AttachmentRecord.purpose == purpose)
+        ).scalar_one()
+
+    def keys_taken(self, keys: list[str]) -> set[str]:
+        rows = self.session.execute(select(AttachmentRecord.key, AttachmentRecord.thumbnail_key).where(
+            or_(AttachmentRecord.key.in_(keys), AttachmentRecord.thumbnail_key.in_(keys)))).all()
+        return {key for row in rows for key in row} & set(keys)
+
+    def for_appeal(self, appeal_id: str) -> list[dict]:
+        records = self.session.execute(
+            select(AttachmentRecord).where(AttachmentRecord.appeal_id == appeal_id)
+            .order_by(AttachmentRecord.created_at, AttachmentRecord.position,
+                      AttachmentRecord.id)).scalars()
+        return [self._as_dict(record) for record in records]
+
+    @staticmethod
+    def _as_dict(record: AttachmentRecord) -> dict:
+        return {"id": record.id, "appeal_id": record.appeal_id, "purpose": record.purpose,
+                "uploaded_by": record.uploaded_by, "created_at": aware(record.created_at),
+                **{name: getattr(record, name) for name in ATTACHMENT_FIELDS}}

@@ -5,6 +5,7 @@ from hromada_common.messaging.uow import SqlAlchemyUnitOfWork
 from .repository import (
     AccountStandingRepository,
     AppealRepository,
+    AttachmentRepository,
     AuditRepository,
     CategoryCopyRepository,
     SupporterRepository,
@@ -17,4 +18,5 @@ class IntakeUnitOfWork(SqlAlchemyUnitOfWork):
         self.categories = CategoryCopyRepository(session)
         self.standing = AccountStandingRepository(session)
         self.supporters = SupporterRepository(session)
+        self.attachments = AttachmentRepository(session)
         self.audit = AuditRepository(session)

@@ -244,3 +244,46 @@ def extra_field_errors(definitions: list[dict], given: dict) -> dict[str, list[s
         elif kind == "choice" and value not in (definition.get("choices") or []):
             errors[f"fields.{name}"] = [f"must be one of {definition.get('choices')}"]
     return errors
+
+
+# --- photos attached to an appeal ----------------------------------------------------------
+
+PHOTO_PURPOSES = ("appeal", "rework", "resolution")
+"""What a photo shows: the problem (filed with the appeal), what is still wrong (with a
+rework request), the work done (with the resolution report)."""
+MAX_PHOTOS_PER_PURPOSE = 5
+
+_PHOTO_STATES = {
+    # The problem's photos while the appeal is still being worked on, not once it is answered.
+    "appeal": (AppealState.SUBMITTED, AppealState.ASSIGNED, AppealState.IN_PROGRESS),
+    # With the request to rework: it may arrive just before or after intake applies it.
+    "rework": (AppealState.RESOLVED, AppealState.REWORK),
+    # With the report: while in work, or just after the executor reported it resolved.
+    "resolution": (AppealState.IN_PROGRESS, AppealState.RESOLVED),
+}
+
+
+@dataclass(frozen=True)
+class PhotoRefusal:
+    forbidden: bool
+    """True: the caller may never attach these; False: not in the appeal's current state."""
+    reason: str
+
+
+def photo_refusal(appeal: Appeal, purpose: str, account_id: str, roles: frozenset,
+                  body: str | None) -> PhotoRefusal | None:
+    """Why the caller may not attach photos for ``purpose`` to the appeal now, or None.
+
+    The author attaches the appeal's own photos and those of a rework request; the staff
+    (executor, head) of the body the appeal is assigned to attach the resolution's."""
+    if purpose == "resolution":
+        if not (roles & {"executor", "head"}) or body is None or body != appeal.body:
+            return PhotoRefusal(True, "only the staff of the body the appeal is assigned to "
+                                      "attach photos of its resolution")
+    elif appeal.author_id is None or account_id != appeal.author_id:
+        return PhotoRefusal(True, f"only the appeal's author attaches photos of the {purpose}")
+    if appeal.state not in _PHOTO_STATES[purpose]:
+        allowed = ", ".join(state.value for state in _PHOTO_STATES[purpose])
+        return PhotoRefusal(False, f"photos of the {purpose} can be attached while the appeal "
+                                   f"is {allowed}; it is {appeal.state.value}")
+    return None

@@ -13,6 +13,7 @@ from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, l
 from hromada_common.lifecycle import AppealState, IllegalTransition
 
 from ..domain.model import (
+    MAX_PHOTOS_PER_PURPOSE,
     Appeal,
     AppealStateChanged,
     AppealSubmitted,
@@ -21,11 +22,22 @@ from ..domain.model import (
     author_visible_to,
     extra_field_errors,
     filing_refusal,
+    photo_refusal,
     unknown_category_reason,
 )
 from ..domain.nearby import DUPLICATE_RADIUS_M, is_open, support_refusal
 from ..adapters.repository import decode_cursor
-from ..schemas import ListFiltersIn, NearbyIn, RejectIn, SubmitAppealIn, appeal_view, nearby_view
+from ..schemas import (
+    AttachPhotosIn,
+    ListFiltersIn,
+    NearbyIn,
+    PhotoPurposeIn,
+    RejectIn,
+    SubmitAppealIn,
+    appeal_view,
+    nearby_view,
+    photo_view,
+)
 
 CONSUMER = "intake"
 
@@ -129,9 +141,11 @@ def get_appeal(uow, appeal_id: str, identity: Identity | None = None) -> dict:
         appeal = uow.appeals.get(str(appeal_id))
         mine = (appeal is not None and identity is not None
                 and uow.supporters.is_supporter(appeal.id, identity.account_id))
+        photos = uow.attachments.for_appeal(appeal.id) if appeal else []
     if appeal is None:
         raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
-    view = appeal_view(appeal, show_author=_shows_author(appeal, identity))
+    view = appeal_view(appeal, show_author=_shows_author(appeal, identity)) | {
+        "photos": [photo_view(photo) for photo in photos]}
     if identity is not None:
         view["supported_by_me"] = mine
     return view
@@ -272,6 +286,84 @@ def reject_appeal(uow, appeal_id: str, payload: dict, identity: Identity | None)
         _record_events(uow, appeal)
         uow.commit()
     return appeal_view(appeal, show_author=True)
+
+
+def _check_may_attach(uow, appeal: Appeal | None, appeal_id: str, purpose: str,
+                      identity: Identity) -> int:
+    """Raise unless ``identity`` may attach photos for ``purpose`` to the appeal now; return
+    how many more it may attach (``MAX_PHOTOS_PER_PURPOSE`` per appeal and purpose)."""
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
+    if uow.standing.is_blocked(identity.account_id):
+        raise Forbidden("this account is blocked; it can only read")
+    refusal = photo_refusal(appeal, purpose, identity.account_id, identity.roles, identity.body)
+    if refusal and refusal.forbidden:
+        raise Forbidden(refusal.reason)
+    if refusal:
+        raise Conflict(refusal.reason, extra={"state": appeal.state.value})
+    return MAX_PHOTOS_PER_PURPOSE - uow.attachments.count(appeal.id, purpose)
+
+
+def photo_allowance(uow, appeal_id: str, purpose: str, identity: Identity | None) -> dict:
+    """How many photos for ``purpose`` the caller may still attach to the appeal; raises as
+    :func:`attach_photos` would (so the gateway refuses before it processes any upload)."""
+    if identity is None:
+        raise Unauthenticated("sign in to attach photos")
+    identity.require_active()
+    data = load_or_invalid(PhotoPurposeIn(), {"purpose": purpose})
+    with uow:
+        appeal = uow.appeals.get(str(appeal_id))
+        remaining = _check_may_attach(uow, appeal, appeal_id, data["purpose"], identity)
+    return {"purpose": data["purpose"], "limit": MAX_PHOTOS_PER_PURPOSE,
+            "remaining": max(0, remaining)}
+
+
+def attach_photos(uow, appeal_id: str, photos: list, purpose: str,
+                  identity: Identity | None) -> dict:
+    """Record photos the gateway has stored (their metadata: key, type, sizes, digest) as
+    attached to the appeal for ``purpose``, if the caller may attach them: the author for
+    ``appeal`` and ``rework``, the assigned body's staff for ``resolution``; at most
+    ``MAX_PHOTOS_PER_PURPOSE`` per appeal and purpose. Raises Unauthenticated, Forbidden,
+    NotFound, Conflict (the appeal's state; a key already recorded) or InvalidInput (the
+    metadata; too many photos, naming ``photo``)."""
+    if identity is None:
+        raise Unauthenticated("sign in to attach photos")
+    identity.require_active()
+    data = load_or_invalid(AttachPhotosIn(), {"purpose": purpose, "photos": photos})
+    now = _now()
+    with uow:
+        # Locked: two uploads at once must not both pass the count.
+        appeal = uow.appeals.get(str(appeal_id), for_update=True)
+        remaining = _check_may_attach(uow, appeal, appeal_id, data["purpose"], identity)
+        if len(data["photos"]) > remaining:
+            raise InvalidInput(
+                f"at most {MAX_PHOTOS_PER_PURPOSE} photos of the {data['purpose']} per appeal; "
+                f"{max(0, remaining)} more can be attached",
+                {"photo": [f"too many photos: at most {MAX_PHOTOS_PER_PURPOSE} per appeal, "
+                           f"{max(0, remaining)} more can be attached"]},
+                extra={"remaining": max(0, remaining)})
+        keys = [key for photo in data["photos"] for key in (photo["key"], photo["thumbnail_key"])]
+        if len(set(keys)) != len(keys) or uow.attachments.keys_taken(keys):
+            raise Conflict("a storage key is already attached", {"photo": ["already attached"]})
+        added = [uow.attachments.add(id=str(uuid.uuid4()), appeal_id=appeal.id,
+                                     purpose=data["purpose"], position=position,
+                                     uploaded_by=identity.actor, created_at=now, **photo)
+                 for position, photo in enumerate(data["photos"])]
+        uow.audit.record("appeal", appeal.id, "photos_attached", identity.actor, now,
+                         purpose=data["purpose"], photos=[photo["id"] for photo in added],
+                         keys=[photo["key"] for photo in added])
+        uow.commit()
+    return {"items": [photo_view(photo) for photo in added]}
+
+
+def list_photos(uow, appeal_id: str) -> dict:
+    """The appeal's photos, oldest first. Raises NotFound."""
+    with uow:
+        appeal = uow.appeals.get(str(appeal_id))
+        photos = uow.attachments.for_appeal(appeal.id) if appeal else []
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id}", {"id": ["no such appeal"]})
+    return {"items": [photo_view(photo) for photo in photos]}
 
 
 def apply_account_status(uow, envelope: dict) -> None:
