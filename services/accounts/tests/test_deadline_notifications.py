@@ -156,8 +156,7 @@ def test_escalation_reaches_every_active_head_of_its_body_once_in_app_and_by_ema
         assert f"GET /api/v1/appeals/{appeal}" in item["text"] and body in item["text"]
         assert "Reason: deadline broken" in item["text"] and " UTC" in item["text"]
         (message,) = mail_to(mail_sink[1], head.email)
-        assert message["Subject"] == ("Громада: Звернення ескальовано вам / "
-                                      "Hromada: Appeal escalated to you")
+        assert message["Subject"] == "Громада: Звернення ескальовано вам"
         assert f"GET /api/v1/appeals/{appeal}" in text_of(message)
         assert mailed(database, head) == 1
     for nobody in (blocked_head, deleted_head, *outsiders):
@@ -187,7 +186,7 @@ def test_escalation_in_a_body_without_an_active_head_goes_to_the_admins(
         assert f"GET /api/v1/appeals/{appeal}" in item["text"] and body in item["text"]
         assert "rework limit reached" in item["text"]
         (message,) = mail_to(mail_sink[1], admin.email)
-        assert "Escalation with no head to take it" in message["Subject"]
+        assert "Ескалація без керівника підрозділу" in message["Subject"]
         assert mailed(database, admin) == 1
     for nobody in (executor, blocked_head, blocked_admin, head_elsewhere):
         assert notified(database, nobody) == 0 and mailed(database, nobody) == 0

@@ -1,68 +1,6 @@
-"""The mails accounts sends, in Ukrainian and then English. Plain text: every client shows it."""
+"""What notifications say, in Ukrainian and English (the in-app notification shows both; its
+email copy, written by ``accounts.mails``, the recipient's language only)."""
 from __future__ import annotations
-
-from .codes import CODE_TTL, CodePurpose
-
-_MINUTES = int(CODE_TTL.total_seconds() // 60)
-
-_TEXT = {
-    CodePurpose.VERIFY_EMAIL: {
-        "subject": "Громада: підтвердження адреси / Hromada: verify your email",
-        "uk": ("Вітаємо, {name}!\n\n"
-               "Ваш код для підтвердження адреси електронної пошти на платформі «Громада»: {code}\n"
-               "Код дійсний {minutes} хвилин. Якщо ви не реєструвалися, просто ігноруйте цей лист."),
-        "en": ("Hello {name},\n\n"
-               "Your code to verify your email address on Hromada: {code}\n"
-               "It is valid for {minutes} minutes. If you did not sign up, ignore this message."),
-    },
-    CodePurpose.RESET_PASSWORD: {
-        "subject": "Громада: зміна пароля / Hromada: password reset",
-        "uk": ("Вітаємо, {name}!\n\n"
-               "Ваш код для встановлення нового пароля на платформі «Громада»: {code}\n"
-               "Код дійсний {minutes} хвилин. Якщо ви не просили змінити пароль, ігноруйте цей "
-               "лист: ваш пароль залишиться без змін."),
-        "en": ("Hello {name},\n\n"
-               "Your code to set a new password on Hromada: {code}\n"
-               "It is valid for {minutes} minutes. If you did not ask to reset your password, "
-               "ignore this message: your password stays as it is."),
-    },
-}
-
-
-def code_mail(purpose: CodePurpose, code: str, display_name: str) -> tuple[str, str]:
-    """``(subject, text)`` of the mail carrying ``code`` (only in the text: subjects show up
-    in notifications and logs)."""
-    text = _TEXT[CodePurpose(purpose)]
-    values = {"code": code, "name": display_name, "minutes": _MINUTES}
-    body = (text["uk"].format(**values) + "\n\n— — —\n\n" + text["en"].format(**values)
-            + "\n\n-- \nГромада / Hromada\n")
-    return text["subject"].format(**values), body
-
-
-REGISTRATION_ATTEMPT_SUBJECT = ("Громада: спроба реєстрації з вашою адресою / "
-                                "Hromada: someone tried to sign up with your address")
-
-
-def registration_attempt_mail(display_name: str) -> tuple[str, str]:
-    """``(subject, text)`` telling the owner of an address that someone tried to register it
-    again. The sign-up form answers such an attempt exactly as a new one (no account
-    enumeration), so this mail is how the real owner learns of it."""
-    uk = (f"Вітаємо, {display_name}!\n\n"
-          "Хтось щойно спробував зареєструватися на платформі «Громада» з вашою адресою "
-          "електронної пошти. Обліковий запис з цією адресою вже є, тож нового не створено.\n"
-          "Якщо це були ви, просто увійдіть; якщо забули пароль, змініть його: "
-          "POST /api/v1/auth/password-reset.\n"
-          "Якщо це були не ви, нічого робити не треба: ваш обліковий запис і пароль не змінено.")
-    en = (f"Hello {display_name},\n\n"
-          "Someone just tried to sign up on Hromada with your email address. An account with "
-          "this address already exists, so no new one was created.\n"
-          "If it was you, just sign in; if you forgot your password, reset it: "
-          "POST /api/v1/auth/password-reset.\n"
-          "If it was not you, there is nothing to do: your account and password are unchanged.")
-    return REGISTRATION_ATTEMPT_SUBJECT, uk + "\n\n— — —\n\n" + en + "\n\n-- \nГромада / Hromada\n"
-
-
-# ------------------------------------------------------------------------- notifications
 
 API = "/api/v1"
 """Paths in notifications are the public API's (docs/api.md), so a client can act on them."""
@@ -283,16 +221,3 @@ def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = N
         "reason_line_en": f" Reason: {reason}" if reason else "",
     }
     return text["title"], (text["uk"].format(**values), text["en"].format(**values))
-
-
-def notification_mail(title_uk: str, title_en: str, text_uk: str, text_en: str,
-                      display_name: str | None) -> tuple[str, str]:
-    """``(subject, text)`` of the email copy of a notification, to its own recipient."""
-    greeting_uk = f"Вітаємо, {display_name}!" if display_name else "Вітаємо!"
-    greeting_en = f"Hello {display_name}," if display_name else "Hello,"
-    body = (f"{greeting_uk}\n\n{text_uk}\n\n"
-            "Листи-сповіщення можна вимкнути в налаштуваннях облікового запису.\n"
-            f"\n— — —\n\n{greeting_en}\n\n{text_en}\n\n"
-            "You can turn these emails off in your account settings.\n"
-            "\n-- \nГромада / Hromada\n")
-    return f"Громада: {title_uk} / Hromada: {title_en}", body
