@@ -1,6 +1,12 @@
 """What notifications say, in Ukrainian and English (the in-app notification shows both; its
-email copy, written by ``accounts.mails``, the recipient's language only)."""
+email copy, written by ``accounts.mails``, the recipient's language only). Deadlines and dates
+are written in Kyiv time, each language's way (Babel's formats: plain functions, no framework).
+"""
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
 
 API = "/api/v1"
 """Paths in notifications are the public API's (docs/api.md), so a client can act on them."""
@@ -77,11 +83,11 @@ _NOTICES = {
     "confirmation_reminder": {
         "title": ("Нагадування: підтвердіть виконання звернення",
                   "Reminder: please confirm your appeal"),
-        "uk": "Звернення {appeal_id} позначено виконаним {resolved_on} і чекає вашої відповіді "
+        "uk": "Звернення {appeal_id} позначено виконаним {resolved_on_uk} і чекає вашої відповіді "
               "(нагадування № {reminder_number}).\n"
               "- підтвердити та оцінити: POST {api}/appeals/{appeal_id}/confirm\n"
               "- повернути на доопрацювання: POST {api}/appeals/{appeal_id}/rework",
-        "en": "Appeal {appeal_id} was reported resolved on {resolved_on} and awaits your answer "
+        "en": "Appeal {appeal_id} was reported resolved on {resolved_on_en} and awaits your answer "
               "(reminder no. {reminder_number}).\n"
               "- confirm and rate: POST {api}/appeals/{appeal_id}/confirm\n"
               "- send back for rework: POST {api}/appeals/{appeal_id}/rework",
@@ -148,30 +154,31 @@ _NOTICES = {
     },
     "body_deadline_near": {
         "title": ("Строк виконання спливає", "Deadline approaching"),
-        "uk": "Строк виконання звернення {appeal_id} підрозділом «{body}» спливає {due}. "
+        "uk": "Строк виконання звернення {appeal_id} підрозділом «{body}» спливає {due_at_uk}. "
               "Більшу частину часу вже використано.\n"
               "Переглянути звернення: GET {api}/appeals/{appeal_id}",
-        "en": "Appeal {appeal_id} for \"{body}\" is due by {due}, and most of the time is "
+        "en": "Appeal {appeal_id} for \"{body}\" is due by {due_at_en}, and most of the time is "
               "used up.\nView the appeal: GET {api}/appeals/{appeal_id}",
     },
     "body_appeal_escalated": {
         "title": ("Звернення ескальовано вам", "Appeal escalated to you"),
-        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due}) ескальовано "
-              "вам як керівнику підрозділу. Причина: {reason_uk}\n"
+        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due_at_uk}) "
+              "ескальовано вам як керівнику підрозділу. Причина: {reason_uk}\n"
               "Переглянути звернення: GET {api}/appeals/{appeal_id}",
-        "en": "Appeal {appeal_id} of \"{body}\" (due by {due}) was escalated to you as the "
+        "en": "Appeal {appeal_id} of \"{body}\" (due by {due_at_en}) was escalated to you as the "
               "head of the body. Reason: {reason_en}\n"
               "View the appeal: GET {api}/appeals/{appeal_id}",
     },
     "escalation_without_head": {
         "title": ("Ескалація без керівника підрозділу", "Escalation with no head to take it"),
-        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due}) ескальовано, "
-              "але в підрозділі немає активного керівника, тож повідомляємо адміністраторів. "
+        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due_at_uk}) "
+              "ескальовано, але в підрозділі немає активного керівника, тож повідомляємо "
+              "адміністраторів. "
               "Причина: {reason_uk}\n"
               "Переглянути звернення: GET {api}/appeals/{appeal_id}\n"
               "Призначити керівника: PUT {api}/accounts/{{id}}/roles",
-        "en": "Appeal {appeal_id} of \"{body}\" (due by {due}) was escalated, but the body has "
-              "no active head, so the administrators are told. Reason: {reason_en}\n"
+        "en": "Appeal {appeal_id} of \"{body}\" (due by {due_at_en}) was escalated, but the body "
+              "has no active head, so the administrators are told. Reason: {reason_en}\n"
               "View the appeal: GET {api}/appeals/{appeal_id}\n"
               "Appoint a head: PUT {api}/accounts/{{id}}/roles",
     },
@@ -185,8 +192,25 @@ ESCALATION_REASONS_UK = {
 (English, machine-written); any other reason is shown as it came."""
 
 
-def _utc(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+KYIV = ZoneInfo("Europe/Kyiv")
+"""Deadlines and dates are written as a reader in the city reads them: Kyiv time."""
+_KYIV_TIME = {"uk": "{} за київським часом", "en": "{} Kyiv time"}
+
+
+def _moment(value, language: str) -> str:
+    """A deadline in Kyiv time, the ``language``'s way: "28 листопада 2026, 16:00 за
+    київським часом", "28 November 2026, 16:00 Kyiv time"."""
+    if value is None:
+        return ""
+    text = format_datetime(value, "d MMMM y, HH:mm", tzinfo=KYIV, locale=language)
+    return _KYIV_TIME[language].format(text)
+
+
+def _day(value, language: str) -> str:
+    """A date (of the Kyiv calendar), the ``language``'s way: "28 листопада 2026"."""
+    if value is None:
+        return ""
+    return format_date(value.astimezone(KYIV), "d MMMM y", locale=language)
 
 
 def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = None,
@@ -211,10 +235,10 @@ def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = N
                      f"запису підвищено до {trust}." if trust is not None else ""),
         "trust_en": (f" Thank you for taking part constructively: your account's trust level "
                      f"rose to {trust}." if trust is not None else ""),
-        "resolved_on": resolved_at.strftime("%Y-%m-%d") if resolved_at is not None else "",
-        "due_uk": f" Строк виконання: {_utc(due_at)}." if due_at is not None else "",
-        "due_en": f" Due by {_utc(due_at)}." if due_at is not None else "",
-        "due": _utc(due_at),
+        "resolved_on_uk": _day(resolved_at, "uk"), "resolved_on_en": _day(resolved_at, "en"),
+        "due_uk": f" Строк виконання: {_moment(due_at, 'uk')}." if due_at is not None else "",
+        "due_en": f" Due by {_moment(due_at, 'en')}." if due_at is not None else "",
+        "due_at_uk": _moment(due_at, "uk"), "due_at_en": _moment(due_at, "en"),
         "reason_uk": ESCALATION_REASONS_UK.get(reason, reason) if reason else "не вказано.",
         "reason_en": reason or "not given.",
         "reason_line_uk": f" Причина: {reason}" if reason else "",
