@@ -162,6 +162,16 @@ class Session:
         value = self.request.cookies.get(NAME_COOKIE)
         return unquote(value) if value else None
 
+    def remember_language(self, language: str | None) -> None:
+        """The account's language preference, for the pages to come (no RPC per page)."""
+        if language in LOCALES:
+            self._queue(ACCOUNT_LANG_COOKIE, language, REFRESH_MAX_AGE)
+
+    def remember(self, me: dict) -> None:
+        """What the pages show of the account (``get_me``'s answer): name and language."""
+        self.remember_name(me.get("display_name"))
+        self.remember_language(me.get("language"))
+
     def require(self, accounts_rpc) -> bool:
         """Whether the request can act as its account: a valid access cookie, or (once) a
         refresh with the refresh cookie, whose new access token the following RPC calls
@@ -191,16 +201,6 @@ class Session:
     def remember_name(self, display_name: str | None) -> None:
         if display_name:
             self._queue(NAME_COOKIE, quote(display_name, safe=""), REFRESH_MAX_AGE)
-
-    def remember_language(self, language: str | None) -> None:
-        """The account's language preference, for the pages to come (no RPC per page)."""
-        if language in LOCALES:
-            self._queue(ACCOUNT_LANG_COOKIE, language, REFRESH_MAX_AGE)
-
-    def remember(self, me: dict) -> None:
-        """What the pages show of the account (``get_me``'s answer): name and language."""
-        self.remember_name(me.get("display_name"))
-        self.remember_language(me.get("language"))
 
     def end(self) -> None:
         """Signed out (or the session is gone): clear the cookies, forget the token."""
