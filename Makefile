@@ -6,7 +6,9 @@ SOURCES := requirements.txt libs/common/pyproject.toml gateway/pyproject.toml \
 	$(wildcard services/*/pyproject.toml)
 
 WEB := gateway/gateway/web
-CATALOGUES := $(wildcard $(WEB)/translations/*/LC_MESSAGES/messages.po)
+ACCOUNTS := services/accounts/accounts
+CATALOGUES := $(wildcard $(WEB)/translations/*/LC_MESSAGES/messages.po) \
+	$(wildcard $(ACCOUNTS)/translations/*/LC_MESSAGES/messages.po)
 
 VENDOR := $(WEB)/static/vendor
 VENDOR_STAMP := $(VENDOR)/.vendored
@@ -39,19 +41,27 @@ $(VENDOR_STAMP): package.json package-lock.json
 	cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE.txt
 	touch $@
 
-# Compile the portal's translation catalogues (.po -> .mo); `make install` does it.
+# Compile the translation catalogues (.po -> .mo) of the portal and of the mails accounts
+# writes; `make install` does it.
 messages: $(CATALOGUES:.po=.mo)
 
 $(WEB)/translations/%/LC_MESSAGES/messages.mo: $(WEB)/translations/%/LC_MESSAGES/messages.po
 	$(VENV)/bin/pybabel compile -i $< -o $@ -l $*
 
-# After changing a page's text: extract the strings and merge them into both catalogues,
+$(ACCOUNTS)/translations/%/LC_MESSAGES/messages.mo: $(ACCOUNTS)/translations/%/LC_MESSAGES/messages.po
+	$(VENV)/bin/pybabel compile -i $< -o $@ -l $*
+
+# After changing a page's or a mail's text: extract the strings and merge them into both catalogues,
 # then translate what is new (tests fail on any untranslated string).
 extract-messages:
 	$(VENV)/bin/pybabel extract -F $(WEB)/babel.cfg -k N_ --no-location --sort-output \
 		--omit-header -o $(WEB)/translations/messages.pot $(WEB)
 	$(VENV)/bin/pybabel update -i $(WEB)/translations/messages.pot -d $(WEB)/translations \
 		--ignore-obsolete
+	$(VENV)/bin/pybabel extract -F $(ACCOUNTS)/babel.cfg -k N_ --no-location --sort-output \
+		--omit-header -o $(ACCOUNTS)/translations/messages.pot $(ACCOUNTS)
+	$(VENV)/bin/pybabel update -i $(ACCOUNTS)/translations/messages.pot \
+		-d $(ACCOUNTS)/translations --ignore-obsolete
 
 up: $(STAMP) $(VENDOR_STAMP)
 	$(VENV)/bin/python -m deploy.launcher up --demo

@@ -134,8 +134,9 @@ class Platform:
         env["HROMADA_DEMO"] = "true" if self.demo else "false"
         if name == "gateway":  # the portal's CSRF key: the same across gateway restarts
             env.setdefault("GATEWAY_WEB_SESSION_SECRET", self.web_session_secret)
-        if name == "accounts":  # the only holder of the signing key
+        if name == "accounts":  # the only holder of the signing key; mails link to the portal
             env["JWT_PRIVATE_KEY_FILE"] = str(self.private_key)
+            env.setdefault("PORTAL_URL", self.url)
         for service, url in self.database_urls.items():
             env[f"{service.upper()}_DATABASE_URL"] = url
         return env

@@ -404,7 +404,8 @@ def _feedback_paths(spec: APISpec) -> None:
             "markNotificationsRead", "Mark notifications read", schemas.NotificationsRead,
             {"200": done}, secured=True)},
         "/api/v1/me/preferences": {"put": _operation(
-            "setPreferences", "Choose whether notifications also come by email",
+            "setPreferences", "Choose whether notifications also come by email, and the "
+            "language of mails",
             schemas.Preferences, {"200": _ok("The account.", "Account")}, secured=True)},
         "/api/v1/statistics": {"get": _operation(
             "statistics", "Counts by state; only confirmed appeals count as done",

@@ -34,6 +34,10 @@ not_blank = visible
 zero-width or other invisible characters."""
 
 
+LANGUAGES = ("uk", "en")
+"""The languages residents read (accounts' ``domain.model.LANGUAGES``, the portal's locales)."""
+
+
 class RequestSchema(StrictSchema):
     """Base of request schemas: unknown keys are errors, not silently dropped, and no string
     (nor key) may hold NUL or a lone surrogate (see ``StrictSchema``)."""
@@ -318,6 +322,10 @@ class Register(RequestSchema):
     password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)
     display_name = fields.String(required=True, validate=[validate.Length(1, 80), not_blank])
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    language = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LANGUAGES),
+                             metadata={"description": "The language the resident reads (mails "
+                                       "come in it); default: the best of Accept-Language, "
+                                       "else uk."})
 
 
 class VerifyEmail(RequestSchema):
@@ -403,6 +411,9 @@ class Account(ResponseSchema):
     verified = fields.Boolean(required=True)
     trust_level = fields.Integer()
     email_notifications = fields.Boolean(metadata={"description": "Notifications also by email."})
+    language = fields.String(validate=validate.OneOf(LANGUAGES),
+                             metadata={"description": "The language the resident reads: "
+                                       "mails come in it, the portal speaks it."})
     created_at = fields.DateTime()
 
 
@@ -508,7 +519,17 @@ class NotificationsRead(RequestSchema):
 
 
 class Preferences(RequestSchema):
-    email_notifications = fields.Boolean(required=True)
+    """Either or both; what is left out stays as it is."""
+
+    email_notifications = fields.Boolean(metadata={"description": "Notifications also by email."})
+    language = fields.String(validate=validate.OneOf(LANGUAGES),
+                             metadata={"description": "The language mails come in (and the "
+                                       "portal speaks when the browser has not chosen)."})
+
+    @validates_schema
+    def at_least_one(self, data, **kwargs):
+        if not data:
+            raise ValidationError('Give "email_notifications", "language" or both.', "_schema")
 
 
 # --- gamification: points, leaderboards, ratings, rewards ----------------------------------

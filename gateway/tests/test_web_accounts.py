@@ -253,7 +253,7 @@ def test_registering_goes_on_to_the_code(web):
     assert response.status_code == 303
     assert response.headers["Location"] == "/verify?email=taras%40example.org"
     web.accounts.register.assert_called_once_with("taras@example.org", "a long passphrase",
-                                                  "Тарас", None)
+                                                  "Тарас", None, "uk")  # the page's language
     verify = web.api.get(response.headers["Location"])
     assert 'value="taras@example.org"' in verify.text
 

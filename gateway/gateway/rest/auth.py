@@ -4,6 +4,7 @@ from __future__ import annotations
 from gateway.http import http, json_response, PUBLIC, read_json_object
 from gateway.schemas import (
     EmailOnly,
+    LANGUAGES,
     load,
     PasswordResetConfirm,
     RefreshToken,
@@ -20,10 +21,13 @@ class AuthRoutes:
 
     @http("POST", f"{API}/auth/register", access=PUBLIC)
     def register(self, request):
-        """Create a resident account; a one-time code is emailed to verify the address."""
+        """Create a resident account; a one-time code is emailed to verify the address, in
+        ``language`` (or the best of ``Accept-Language``, else Ukrainian)."""
         data = load(Register(), read_json_object(request))
+        language = data["language"] or request.accept_languages.best_match(LANGUAGES) or "uk"
         return json_response(self.accounts_rpc.register(
-            data["email"], data["password"], data["display_name"], data["phone"]), status=201)
+            data["email"], data["password"], data["display_name"], data["phone"], language),
+            status=201)
 
     @http("POST", f"{API}/auth/verify-email", access=PUBLIC)
     def verify_email(self, request):

@@ -36,9 +36,10 @@ class MeRoutes:
 
     @http("PUT", f"{API}/me/preferences")
     def set_preferences(self, request):
-        """Whether notifications also come by email (they always appear in the app)."""
+        """Whether notifications also come by email (they always appear in the app), and the
+        language mails come in; either or both."""
         payload = load(Preferences(), read_json_object(request))
-        return json_response(self.accounts_rpc.set_email_notifications(payload))
+        return json_response(self.accounts_rpc.set_preferences(payload))
 
     @http("GET", f"{API}/me/export")
     def export_my_data(self, request):

@@ -12,12 +12,13 @@ services' typed errors become messages beside the field, translated.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from urllib.parse import urlencode
 
 from hromada_common.auth import Unauthenticated
-from hromada_common.errors import Conflict, InvalidInput, Unavailable
-from nameko.exceptions import RpcTimeout, UnknownService
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, Unavailable
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
@@ -26,8 +27,11 @@ from gateway.schemas import (
     VerifyEmail, load,
 )
 
+from .i18n import negotiate
 from .pages import N_, page
 from .session import REFRESH_COOKIE, Sessions, header_account
+
+log = logging.getLogger(__name__)
 
 GENERIC_FIELD_MESSAGE = N_("Check this value.")
 FORM_ERROR = N_("Some fields need attention; see the messages beside them.")
@@ -130,6 +134,22 @@ class AccountPages:
         back = request.full_path.rstrip("?") if request.method == "GET" else "/me"
         return see_other("/signin?" + urlencode({"next": back}))
 
+    def _language_chosen(self, request, locale: str) -> None:
+        """The language switch, signed in: store the choice as the account's preference (one
+        RPC; one more if the access token must be refreshed first), so mails come in it and
+        other browsers speak it. The switch itself (its cookie) works whatever happens here:
+        a failure is logged, never shown."""
+        session = self.sessions(request)
+        if not session.signed_in:
+            return
+        try:
+            if session.require(self.accounts_rpc):
+                me = self.accounts_rpc.set_preferences({"language": locale})
+                session.remember_language(me.get("language"))
+        except (Unauthenticated, Forbidden, InvalidInput, Conflict, RemoteError,
+                *UNAVAILABLE) as exc:
+            log.warning("the language switch could not store %r in the account: %r", locale, exc)
+
     # --- sign-in and sign-out -------------------------------------------------------------
 
     @page("GET", "/signin")
@@ -155,7 +175,7 @@ class AccountPages:
             errors = {"password": [N_("The email or the password is wrong.")]}
             return self._form_page(request, "account/signin.html", errors, values)
         session.start(pair)
-        session.remember_name(self.accounts_rpc.get_me().get("display_name"))
+        session.remember(self.accounts_rpc.get_me())
         return see_other(values["next"])
 
     @page("GET", "/signout")
@@ -187,7 +207,7 @@ class AccountPages:
         try:
             data = load(Register(), filled(form, "email", "password", "display_name"))
             self.accounts_rpc.register(data["email"], data["password"], data["display_name"],
-                                       data["phone"])
+                                       data["phone"], negotiate(request))  # the page's language
         except InvalidInput as exc:
             errors = field_errors(exc, ("email", "password", "display_name"))
             return self._form_page(request, "account/register.html", errors, values)
@@ -276,7 +296,7 @@ class AccountPages:
 
     def _me(self, request, errors=None, values=None, notice=None):
         me = self.accounts_rpc.get_me()
-        self.sessions(request).remember_name(me.get("display_name"))
+        self.sessions(request).remember(me)
         try:
             public = self.gamification_rpc.my_points({"limit": 1}).get("public_profile")
         except UNAVAILABLE:

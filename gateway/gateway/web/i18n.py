@@ -1,8 +1,13 @@
 """Which language a page speaks, and the localised formatting of dates and numbers.
 
 The choice, in order: the ``lang`` cookie (set by the language switch), then the signed-in
-account's preference (once pages have sessions), then ``Accept-Language``, then Ukrainian.
-Times are shown in Europe/Kyiv.
+account's preference, then ``Accept-Language``, then Ukrainian. Times are shown in Europe/Kyiv.
+
+The account's preference costs no RPC call per page: the session copies it into
+:data:`ACCOUNT_LANG_COOKIE` when it learns it (sign-in, the account page, the language switch,
+which also stores the choice in the account) and clears it at sign-out, as it does the
+display name's cookie (``web.session``). A token claim would have gone stale for the access
+token's lifetime after a change and would have meant a claim every service must know.
 """
 from __future__ import annotations
 
@@ -19,15 +24,19 @@ from babel.support import Translations
 LOCALES = ("uk", "en")
 DEFAULT_LOCALE = "uk"
 LANG_COOKIE = "lang"
+ACCOUNT_LANG_COOKIE = "hromada_account_lang"
 TIMEZONE = ZoneInfo("Europe/Kyiv")
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 
 def negotiate(request, account_locale: str | None = None) -> str:
-    """The locale for ``request`` (one of :data:`LOCALES`)."""
+    """The locale for ``request`` (one of :data:`LOCALES`); ``account_locale`` defaults to the
+    signed-in account's, as the session's cookie remembers it."""
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LOCALES:
         return chosen
+    if account_locale is None:
+        account_locale = request.cookies.get(ACCOUNT_LANG_COOKIE)
     if account_locale in LOCALES:
         return account_locale
     best = request.accept_languages.best_match(LOCALES)

@@ -217,7 +217,8 @@ class WebPages:
 
     @page("GET", "/lang/<string:locale>")
     def choose_language(self, request, locale):
-        """The language switch: a plain link, so it works without JavaScript."""
+        """The language switch: a plain link, so it works without JavaScript. A signed-in
+        reader's choice is stored in the account too (:meth:`_language_chosen`)."""
         target = request.args.get("next") or "/"
         if not target.startswith("/") or target.startswith("//") or "\\" in target:
             target = "/"  # only paths on this site: never an open redirect
@@ -225,7 +226,11 @@ class WebPages:
         chosen = locale if locale in LOCALES else DEFAULT_LOCALE
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=request.scheme == "https")
+        self._language_chosen(request, chosen)
         return response
+
+    def _language_chosen(self, request, locale: str) -> None:
+        """Hook: the reader chose ``locale`` (AccountPages stores it in their account)."""
 
     @page("GET", "/static/<path:name>")
     def static_asset(self, request, name):

@@ -5,7 +5,9 @@
   (no page script can read them), ``SameSite=Lax``, ``Path=/`` and ``Secure`` when the
   request came over HTTPS (the WSGI scheme, or ``X-Forwarded-Proto`` when the gateway is told
   to trust its proxy: :data:`TRUST_PROTO_CONFIG_KEY`). The display name for the header rides
-  along in :data:`NAME_COOKIE` (no secret; saves a ``get_me`` call on every page).
+  along in :data:`NAME_COOKIE` (no secret; saves a ``get_me`` call on every page), and the
+  account's language in :data:`~gateway.web.i18n.ACCOUNT_LANG_COOKIE` (pages speak it when the
+  browser has chosen none: :func:`gateway.web.i18n.negotiate`).
 * **Acting as the account.** :func:`caller_from_cookies` is the page entrypoint's
   :meth:`~gateway.http.HttpEntrypoint.caller`: the access cookie's token is verified at the
   edge exactly as a bearer token is, and becomes the token every RPC call of the request
@@ -37,6 +39,8 @@ from nameko.extensions import DependencyProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from gateway.http import Problem
+
+from .i18n import ACCOUNT_LANG_COOKIE, LOCALES
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +168,16 @@ class Session:
         value = self.request.cookies.get(NAME_COOKIE)
         return unquote(value) if value else None
 
+    def remember_language(self, language: str | None) -> None:
+        """The account's language preference, for the pages to come (no RPC per page)."""
+        if language in LOCALES:
+            self._queue(ACCOUNT_LANG_COOKIE, language, REFRESH_MAX_AGE)
+
+    def remember(self, me: dict) -> None:
+        """What the pages show of the account (``get_me``'s answer): name and language."""
+        self.remember_name(me.get("display_name"))
+        self.remember_language(me.get("language"))
+
     def require(self, accounts_rpc) -> bool:
         """Whether the request can act as its account: a valid access cookie, or (once) a
         refresh with the refresh cookie, whose new access token the following RPC calls
@@ -204,7 +218,7 @@ class Session:
         self.worker_ctx.data.pop(AUTH_CONTEXT_KEY, None)
         self.identity = None
         self._fresh = False
-        for name in (ACCESS_COOKIE, REFRESH_COOKIE, NAME_COOKIE):
+        for name in (ACCESS_COOKIE, REFRESH_COOKIE, NAME_COOKIE, ACCOUNT_LANG_COOKIE):
             self._queue(name, None)
         self._new_csrf_value()
 

@@ -6,6 +6,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from hromada_common.events import StrictSchema
 
+from .domain.model import LANGUAGES
+
 MAX_MARK_IDS = 500
 
 
@@ -36,6 +38,18 @@ class EmailNotificationsIn(_Strict):
     email_notifications = fields.Boolean(required=True)
 
 
+class PreferencesIn(_Strict):
+    """Any of the account's own preferences; what is left out stays as it is."""
+
+    email_notifications = fields.Boolean()
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+    @validates_schema
+    def at_least_one(self, data, **kwargs):
+        if not data:
+            raise ValidationError('give "email_notifications", "language" or both', "_schema")
+
+
 def _iso(value):
     return value.isoformat() if value is not None else None
 
@@ -53,6 +67,7 @@ def account_view(account) -> dict:
         "verified": account.verified,
         "trust_level": account.trust_level,
         "email_notifications": account.email_notifications,
+        "language": account.language,
         "created_at": _iso(account.created_at),
     }
 

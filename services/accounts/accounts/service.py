@@ -25,6 +25,7 @@ from .adapters.orm import Base, inbox, outbox
 from .adapters.uow import AccountsUnitOfWork
 from .domain.model import TRUST_FROM_LEVEL, TrustPolicy, trust_from_level
 from .domain.throttling import ThrottlePolicy
+from .mails import MailWriter
 from .service_layer import demo, handlers, mail_delivery
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,18 @@ class MailerProvider(DependencyProvider):
         return self.mailer
 
 
+class MailWriterProvider(DependencyProvider):
+    """Gives workers the :class:`~accounts.mails.MailWriter`, linking to the portal at the
+    config's ``PORTAL_URL``."""
+
+    def setup(self):
+        self.writer = MailWriter(self.container.config.get("PORTAL_URL"))
+        self.writer.check_catalogues()  # a missing compiled catalogue stops the start
+
+    def get_dependency(self, worker_ctx):
+        return self.writer
+
+
 class ClientAddressProvider(DependencyProvider):
     """The client address the gateway saw for this call (``hromada.client_ip`` context
     data), or None for a call that did not come from the edge."""
@@ -101,6 +114,7 @@ class AccountsService:
     uow = UnitOfWorkProvider(AccountsUnitOfWork, outbox, inbox, metadata=Base.metadata)
     security = SecurityProvider()
     mailer = MailerProvider()
+    mails = MailWriterProvider()
     caller = CallerProvider()
     client_ip = ClientAddressProvider()
     config = Config()
@@ -108,10 +122,11 @@ class AccountsService:
     # ------------------------------------------------------------------ registration
 
     @command
-    def register(self, email, password, display_name, phone=None):
-        """Create a resident account and mail it a verification code.
-        Raises InvalidInput (per field) or Conflict (email taken)."""
-        return handlers.register(self.uow(), self.security, email, password, display_name, phone)
+    def register(self, email, password, display_name, phone=None, language=None):
+        """Create a resident account and mail it a verification code in ``language`` (``uk``
+        or ``en``; Ukrainian if not given). Raises InvalidInput (per field)."""
+        return handlers.register(self.uow(), self.security, email, password, display_name, phone,
+                                 language, self.mails)
 
     @command
     def verify_email(self, email, code):
@@ -122,7 +137,7 @@ class AccountsService:
     @command
     def resend_verification(self, email):
         """Mail a new verification code (at most once a minute). Always ``{}``."""
-        return handlers.resend_verification(self.uow(), email)
+        return handlers.resend_verification(self.uow(), email, self.mails)
 
     # ------------------------------------------------------------------------ tokens
 
@@ -147,7 +162,7 @@ class AccountsService:
     @command
     def request_password_reset(self, email):
         """Mail a reset code if the account exists. Always ``{}``."""
-        return handlers.request_password_reset(self.uow(), email)
+        return handlers.request_password_reset(self.uow(), email, self.mails)
 
     @command
     def reset_password(self, email, code, new_password):
@@ -253,6 +268,12 @@ class AccountsService:
         not (in-app ones always stay) → the account."""
         return handlers.set_email_notifications(self.uow(), self.caller.require(), payload)
 
+    @command
+    def set_preferences(self, payload):
+        """``{"email_notifications": bool, "language": "uk" | "en"}``, either or both: the
+        caller's preferences (each change audited) → the account."""
+        return handlers.set_preferences(self.uow(), self.caller.require(), payload)
+
     @rpc
     def revocations(self):
         """For token verifiers starting up (hromada_common.revocation): the accounts whose
@@ -272,7 +293,8 @@ class AccountsService:
     def handle_appeal_state_changed(self, envelope):
         """Count a rejection against the author's trust and notify the author, the appeal's
         supporters and the body's staff: all in one transaction, once per event."""
-        handlers.handle_appeal_state_changed(self.uow(), self.security.settings, envelope)
+        handlers.handle_appeal_state_changed(self.uow(), self.security.settings, envelope,
+                                             self.mails)
 
     @event_handler(ev.APPEAL_SUPPORTED)
     def handle_appeal_supported(self, envelope):
@@ -287,45 +309,45 @@ class AccountsService:
     @event_handler(ev.APPEAL_COMMENTED)
     def handle_appeal_commented(self, envelope):
         """Staff commented → notify the author; the author commented → the body's staff."""
-        handlers.handle_appeal_commented(self.uow(), envelope)
+        handlers.handle_appeal_commented(self.uow(), envelope, self.mails)
 
     @event_handler(ev.CONFIRMATION_REMINDER_DUE)
     def handle_confirmation_reminder_due(self, envelope):
         """Remind the author to confirm or send back a resolved appeal."""
-        handlers.handle_confirmation_reminder_due(self.uow(), envelope)
+        handlers.handle_confirmation_reminder_due(self.uow(), envelope, self.mails)
 
     @event_handler(ev.PORTAL_FEEDBACK_ANSWERED)
     def handle_portal_feedback_answered(self, envelope):
         """Tell a resident their feedback about the portal was answered."""
-        handlers.handle_portal_feedback_answered(self.uow(), envelope)
+        handlers.handle_portal_feedback_answered(self.uow(), envelope, self.mails)
 
     @event_handler(ev.BADGE_AWARDED)
     def handle_badge_awarded(self, envelope):
         """Congratulate a resident on a badge they earned (in-app, and by email if allowed)."""
-        handlers.handle_badge_awarded(self.uow(), envelope)
+        handlers.handle_badge_awarded(self.uow(), envelope, self.mails)
 
     @event_handler(ev.REWARD_GRANTED)
     def handle_reward_granted(self, envelope):
         """Tell a resident about their reward: download the certificate, or staff will hand
         the gift over."""
-        handlers.handle_reward_granted(self.uow(), envelope)
+        handlers.handle_reward_granted(self.uow(), envelope, self.mails)
 
     @event_handler(ev.LEVEL_REACHED)
     def handle_level_reached(self, envelope):
         """Raise the trust a resident's level earns (never lowering it; not while blocked or
         under a moderation penalty) and tell them, in the app, once per event."""
-        handlers.handle_level_reached(self.uow(), self.security.settings, envelope)
+        handlers.handle_level_reached(self.uow(), self.security.settings, envelope, self.mails)
 
     @event_handler(ev.SLA_WARNING)
     def handle_sla_warning(self, envelope):
         """Tell the body's executors an appeal's deadline is near (in-app only, no email)."""
-        handlers.handle_sla_warning(self.uow(), envelope)
+        handlers.handle_sla_warning(self.uow(), envelope, self.mails)
 
     @event_handler(ev.APPEAL_ESCALATED)
     def handle_appeal_escalated(self, envelope):
         """Tell every active head of the body that an appeal was escalated to them (in-app
         and email); a body without one escalates to the admins."""
-        handlers.handle_appeal_escalated(self.uow(), envelope)
+        handlers.handle_appeal_escalated(self.uow(), envelope, self.mails)
 
     @timer(interval=1)
     def deliver_mail(self):

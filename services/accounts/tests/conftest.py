@@ -139,12 +139,13 @@ def make_account(accounts_config):
     engine = make_engine(accounts_config["DATABASE_URL"], pool_size=2)
     hasher = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
 
-    def create(roles=("resident",), body=None, verified=True, label=None, name="Тестова Особа"):
+    def create(roles=("resident",), body=None, verified=True, label=None, name="Тестова Особа",
+               language=None):
         email = unique_email(label or roles[0])
         now = datetime.now(timezone.utc)
         account = Account.register(id=str(uuid.uuid4()), email=email, display_name=name,
                                    password_hash=hasher.hash(PASSWORD), now=now, roles=roles,
-                                   body=body, by="test")
+                                   body=body, by="test", language=language)
         if verified:
             account.verify_email(now)
         uow = AccountsUnitOfWork(sessionmaker(engine, expire_on_commit=False), outbox, inbox,

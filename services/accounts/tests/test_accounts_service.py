@@ -46,17 +46,78 @@ def test_resident_registers_verifies_by_mailed_code_and_signs_in(
     assert me["id"] == account["id"] and me["verified"] is True and me["body"] is None
 
 
-def test_verification_mail_is_bilingual_and_from_the_configured_sender(accounts_container,
-                                                                        mail_sink):
+@pytest.mark.parametrize("language, subject, says, never", [
+    ("en", "Hromada: verify your email", "Your code to verify your email address", "Ваш код"),
+    ("uk", "Громада: підтвердження адреси", "Ваш код для підтвердження адреси", "Your code"),
+    (None, "Громада: підтвердження адреси", "Ваш код для підтвердження адреси", "Your code"),
+])
+def test_the_verification_mail_is_in_the_residents_language_only(
+        accounts_container, mail_sink, language, subject, says, never):
+    from deploy.mailsink import messages_to, text_of
+
+    email = unique_email()
+    account = register(accounts_container, email, language=language)
+    assert account["language"] == (language or "uk")
+    code = wait_for_code(mail_sink[1], email)
+    (message,) = messages_to(mail_sink[1], email)
+    assert message["Subject"] == subject
+    assert "no-reply@hromada.test" in message["From"]
+    body = text_of(message)
+    assert says in body and never not in body and code in body
+    # a link to the portal's page that takes the code, and the time it expires, in Kyiv
+    assert f"http://127.0.0.1:8000/verify?email={email.replace('@', '%40')}" in body
+    assert ("(Kyiv time)" if language == "en" else "за київським часом") in body
+
+
+def test_registration_refuses_a_language_the_platform_does_not_speak(accounts_container):
+    with pytest.raises(InvalidInput) as err:
+        register(accounts_container, language="de")
+    assert set(err.value.fields) == {"language"}
+
+
+def test_the_reset_mail_follows_the_language_the_resident_chose_later(
+        accounts_container, mail_sink, sign_in):
     from deploy.mailsink import messages_to, text_of
 
     email = unique_email()
     register(accounts_container, email)
-    wait_for_code(mail_sink[1], email)
-    (message,) = messages_to(mail_sink[1], email)
-    assert message["Subject"] == "Громада: підтвердження адреси / Hromada: verify your email"
-    assert "no-reply@hromada.test" in message["From"]
-    assert "Ваш код" in text_of(message) and "Your code" in text_of(message)
+    code = wait_for_code(mail_sink[1], email)
+    call(accounts_container, "verify_email", email, code)
+    token = sign_in(email)["access_token"]
+    assert call(accounts_container, "set_preferences", {"language": "en"},
+                token=token)["language"] == "en"
+
+    call(accounts_container, "request_password_reset", email)
+    wait_for_code(mail_sink[1], email, previous=code)
+    message = messages_to(mail_sink[1], email)[-1]
+    assert message["Subject"] == "Hromada: password reset"
+    assert "http://127.0.0.1:8000/reset/confirm?email=" in text_of(message)
+    assert "Вітаємо" not in text_of(message)
+
+
+def test_preferences_change_one_at_a_time_are_audited_and_exported(accounts_container,
+                                                                   make_account, sign_in):
+    account = make_account()
+    token = sign_in(account)["access_token"]
+    assert call(accounts_container, "get_me", token=token)["language"] == "uk"
+
+    after = call(accounts_container, "set_preferences", {"language": "en"}, token=token)
+    assert (after["language"], after["email_notifications"]) == ("en", True)
+    after = call(accounts_container, "set_preferences", {"email_notifications": False},
+                 token=token)
+    assert (after["language"], after["email_notifications"]) == ("en", False)
+    again = call(accounts_container, "set_preferences", {"language": "en"}, token=token)
+    assert again["language"] == "en"  # unchanged: nothing to audit
+    for bad in ({}, {"language": "de"}, {"language": "en", "theme": "dark"}):
+        with pytest.raises(InvalidInput):
+            call(accounts_container, "set_preferences", bad, token=token)
+
+    assert call(accounts_container, "get_me", token=token)["language"] == "en"
+    export = call(accounts_container, "export_my_data", token=token)
+    assert export["account"]["language"] == "en"
+    trail = [(a["action"], a["reason"]) for a in export["audit"]]
+    assert ("language_set", "uk -> en") in trail and ("email_notifications_off", None) in trail
+    assert [action for action, _ in trail].count("language_set") == 1
 
 
 def test_unverified_account_can_sign_in_and_its_token_says_so(accounts_container, verifier):
@@ -88,10 +149,14 @@ def test_registering_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(
     assert (again["verified"], again["roles"], again["status"]) == (False, ["resident"], "active")
 
     def attempt_mails():
-        return [m for m in messages_to(mail_sink[1], email) if "tried to sign up" in m["Subject"]]
+        return [m for m in messages_to(mail_sink[1], email) if "спроба реєстрації" in m["Subject"]]
 
     (warning,) = wait_until(attempt_mails, timeout=15, message="the owner to be told")
-    assert "Олена Коваль" in text_of(warning) and "password-reset" in text_of(warning)
+    # in the owner's language (Ukrainian), with the portal's sign-in and reset pages
+    assert warning["Subject"] == "Громада: спроба реєстрації з вашою адресою"
+    assert "Вітаємо, Олена Коваль!" in text_of(warning)
+    assert "http://127.0.0.1:8000/signin" in text_of(warning)
+    assert "http://127.0.0.1:8000/reset" in text_of(warning)
     # nothing about the real account changed: the old password still works, the new one not
     call(accounts_container, "issue_tokens", email, PASSWORD)
     with pytest.raises(Unauthenticated):
@@ -103,7 +168,7 @@ def test_registering_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(
     # a loop of attempts mails the owner once an hour, not once per attempt
     register(accounts_container, email)
     with database() as uow:
-        queued = [m for m in uow.mail.of_address(email) if "tried to sign up" in m.subject]
+        queued = [m for m in uow.mail.of_address(email) if "спроба реєстрації" in m.subject]
         assert [e.action for e in uow.accounts.audit_of(first["id"])].count(
             "registration_attempted") == 2
     assert len(queued) == 1

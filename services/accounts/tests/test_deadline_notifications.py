@@ -51,7 +51,9 @@ def test_a_near_deadline_goes_to_the_body_executors_in_the_app_only():
     assert to == ToRole("executor", "kyivavtodor")
     assert notice.kind is NoticeKind.BODY_DEADLINE_NEAR and notice.by_email is False
     assert notice.appeal_id == data["appeal_id"]
-    assert "2026-11-28 14:00 UTC" in notice.text_uk and "2026-11-28 14:00 UTC" in notice.text_en
+    # 14:00 UTC in November is 16:00 in Kyiv, written each language's way
+    assert "28 листопада 2026, 16:00 за київським часом" in notice.text_uk
+    assert "28 November 2026, 16:00 Kyiv time" in notice.text_en
     assert f"GET /api/v1/appeals/{data['appeal_id']}" in notice.text_uk
     assert f"GET /api/v1/appeals/{data['appeal_id']}" in notice.text_en
     assert notice.text.index(notice.text_uk) < notice.text.index(notice.text_en)
@@ -68,7 +70,8 @@ def test_an_escalation_goes_to_the_body_heads_and_else_to_the_admins_by_email_to
     for each in (notice, fallback):
         assert each.appeal_id == data["appeal_id"]
         assert f"GET /api/v1/appeals/{data['appeal_id']}" in each.text
-        assert "2026-11-28 11:00 UTC" in each.text_uk and "2026-11-28 11:00 UTC" in each.text_en
+        assert "28 листопада 2026, 13:00 за київським часом" in each.text_uk
+        assert "28 November 2026, 13:00 Kyiv time" in each.text_en
         assert "Причина: строк виконання порушено" in each.text_uk
         assert "Reason: deadline broken" in each.text_en
     # the admins are told why it reached them, and what fixes it
@@ -154,10 +157,9 @@ def test_escalation_reaches_every_active_head_of_its_body_once_in_app_and_by_ema
         (item,) = notifications_of(accounts_container, sign_in(head)["access_token"])["items"]
         assert item["kind"] == "body_appeal_escalated" and item["appeal_id"] == appeal
         assert f"GET /api/v1/appeals/{appeal}" in item["text"] and body in item["text"]
-        assert "Reason: deadline broken" in item["text"] and " UTC" in item["text"]
+        assert "Reason: deadline broken" in item["text"] and " Kyiv time" in item["text"]
         (message,) = mail_to(mail_sink[1], head.email)
-        assert message["Subject"] == ("Громада: Звернення ескальовано вам / "
-                                      "Hromada: Appeal escalated to you")
+        assert message["Subject"] == "Громада: Звернення ескальовано вам"
         assert f"GET /api/v1/appeals/{appeal}" in text_of(message)
         assert mailed(database, head) == 1
     for nobody in (blocked_head, deleted_head, *outsiders):
@@ -187,7 +189,7 @@ def test_escalation_in_a_body_without_an_active_head_goes_to_the_admins(
         assert f"GET /api/v1/appeals/{appeal}" in item["text"] and body in item["text"]
         assert "rework limit reached" in item["text"]
         (message,) = mail_to(mail_sink[1], admin.email)
-        assert "Escalation with no head to take it" in message["Subject"]
+        assert "Ескалація без керівника підрозділу" in message["Subject"]
         assert mailed(database, admin) == 1
     for nobody in (executor, blocked_head, blocked_admin, head_elsewhere):
         assert notified(database, nobody) == 0 and mailed(database, nobody) == 0
@@ -223,7 +225,7 @@ def test_a_near_deadline_reaches_the_body_executors_in_the_app_only_once(
         page = notifications_of(accounts_container, sign_in(executor)["access_token"])
         (item,) = page["items"]
         assert item["kind"] == "body_deadline_near" and item["appeal_id"] == appeal
-        assert f"GET /api/v1/appeals/{appeal}" in item["text"] and " UTC" in item["text"]
+        assert f"GET /api/v1/appeals/{appeal}" in item["text"] and " Kyiv time" in item["text"]
         assert page["unread_count"] == 1
         assert mailed(database, executor) == 0  # the mail outbox keeps rows: none was queued
     for nobody in (blocked_executor, *others):

@@ -66,6 +66,8 @@ class AccountRecord(Base):
     # raised by every change that voids issued access tokens (hromada_common.revocation)
     auth_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     auth_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # the language the person reads (domain.model.LANGUAGES): mails are written in it
+    language: Mapped[str] = mapped_column(String(8), default="uk", server_default="uk")
 
 
 class AuditRecord(Base):

@@ -11,7 +11,7 @@ from hromada_common.db import aware
 from ..domain.api_keys import ApiKey
 from ..domain.codes import CodePurpose, OneTimeCode
 from ..domain.lookalikes import skeleton
-from ..domain.model import Account, AuditEntry
+from ..domain.model import DEFAULT_LANGUAGE, Account, AuditEntry
 from ..domain.notifications import Notification
 from ..domain.throttling import LoginThrottle
 from ..domain.tokens import RefreshToken, TokenFamily
@@ -55,6 +55,7 @@ def _account(record: AccountRecord) -> Account:
         trust_lowered_at=aware(record.trust_lowered_at),
         gamification_level=record.gamification_level or 0,
         auth_version=record.auth_version or 0, auth_changed_at=aware(record.auth_changed_at),
+        language=record.language or DEFAULT_LANGUAGE,
     )
 
 
@@ -77,6 +78,7 @@ def _fill(record: AccountRecord, account: Account) -> None:
     record.gamification_level = account.gamification_level
     record.auth_version = account.auth_version
     record.auth_changed_at = account.auth_changed_at
+    record.language = account.language
 
 
 class AccountRepository:

@@ -1,68 +1,12 @@
-"""The mails accounts sends, in Ukrainian and then English. Plain text: every client shows it."""
+"""What notifications say, in Ukrainian and English (the in-app notification shows both; its
+email copy, written by ``accounts.mails``, the recipient's language only). Deadlines and dates
+are written in Kyiv time, each language's way (Babel's formats: plain functions, no framework).
+"""
 from __future__ import annotations
 
-from .codes import CODE_TTL, CodePurpose
+from zoneinfo import ZoneInfo
 
-_MINUTES = int(CODE_TTL.total_seconds() // 60)
-
-_TEXT = {
-    CodePurpose.VERIFY_EMAIL: {
-        "subject": "Громада: підтвердження адреси / Hromada: verify your email",
-        "uk": ("Вітаємо, {name}!\n\n"
-               "Ваш код для підтвердження адреси електронної пошти на платформі «Громада»: {code}\n"
-               "Код дійсний {minutes} хвилин. Якщо ви не реєструвалися, просто ігноруйте цей лист."),
-        "en": ("Hello {name},\n\n"
-               "Your code to verify your email address on Hromada: {code}\n"
-               "It is valid for {minutes} minutes. If you did not sign up, ignore this message."),
-    },
-    CodePurpose.RESET_PASSWORD: {
-        "subject": "Громада: зміна пароля / Hromada: password reset",
-        "uk": ("Вітаємо, {name}!\n\n"
-               "Ваш код для встановлення нового пароля на платформі «Громада»: {code}\n"
-               "Код дійсний {minutes} хвилин. Якщо ви не просили змінити пароль, ігноруйте цей "
-               "лист: ваш пароль залишиться без змін."),
-        "en": ("Hello {name},\n\n"
-               "Your code to set a new password on Hromada: {code}\n"
-               "It is valid for {minutes} minutes. If you did not ask to reset your password, "
-               "ignore this message: your password stays as it is."),
-    },
-}
-
-
-def code_mail(purpose: CodePurpose, code: str, display_name: str) -> tuple[str, str]:
-    """``(subject, text)`` of the mail carrying ``code`` (only in the text: subjects show up
-    in notifications and logs)."""
-    text = _TEXT[CodePurpose(purpose)]
-    values = {"code": code, "name": display_name, "minutes": _MINUTES}
-    body = (text["uk"].format(**values) + "\n\n— — —\n\n" + text["en"].format(**values)
-            + "\n\n-- \nГромада / Hromada\n")
-    return text["subject"].format(**values), body
-
-
-REGISTRATION_ATTEMPT_SUBJECT = ("Громада: спроба реєстрації з вашою адресою / "
-                                "Hromada: someone tried to sign up with your address")
-
-
-def registration_attempt_mail(display_name: str) -> tuple[str, str]:
-    """``(subject, text)`` telling the owner of an address that someone tried to register it
-    again. The sign-up form answers such an attempt exactly as a new one (no account
-    enumeration), so this mail is how the real owner learns of it."""
-    uk = (f"Вітаємо, {display_name}!\n\n"
-          "Хтось щойно спробував зареєструватися на платформі «Громада» з вашою адресою "
-          "електронної пошти. Обліковий запис з цією адресою вже є, тож нового не створено.\n"
-          "Якщо це були ви, просто увійдіть; якщо забули пароль, змініть його: "
-          "POST /api/v1/auth/password-reset.\n"
-          "Якщо це були не ви, нічого робити не треба: ваш обліковий запис і пароль не змінено.")
-    en = (f"Hello {display_name},\n\n"
-          "Someone just tried to sign up on Hromada with your email address. An account with "
-          "this address already exists, so no new one was created.\n"
-          "If it was you, just sign in; if you forgot your password, reset it: "
-          "POST /api/v1/auth/password-reset.\n"
-          "If it was not you, there is nothing to do: your account and password are unchanged.")
-    return REGISTRATION_ATTEMPT_SUBJECT, uk + "\n\n— — —\n\n" + en + "\n\n-- \nГромада / Hromada\n"
-
-
-# ------------------------------------------------------------------------- notifications
+from babel.dates import format_date, format_datetime
 
 API = "/api/v1"
 """Paths in notifications are the public API's (docs/api.md), so a client can act on them."""
@@ -139,11 +83,11 @@ _NOTICES = {
     "confirmation_reminder": {
         "title": ("Нагадування: підтвердіть виконання звернення",
                   "Reminder: please confirm your appeal"),
-        "uk": "Звернення {appeal_id} позначено виконаним {resolved_on} і чекає вашої відповіді "
+        "uk": "Звернення {appeal_id} позначено виконаним {resolved_on_uk} і чекає вашої відповіді "
               "(нагадування № {reminder_number}).\n"
               "- підтвердити та оцінити: POST {api}/appeals/{appeal_id}/confirm\n"
               "- повернути на доопрацювання: POST {api}/appeals/{appeal_id}/rework",
-        "en": "Appeal {appeal_id} was reported resolved on {resolved_on} and awaits your answer "
+        "en": "Appeal {appeal_id} was reported resolved on {resolved_on_en} and awaits your answer "
               "(reminder no. {reminder_number}).\n"
               "- confirm and rate: POST {api}/appeals/{appeal_id}/confirm\n"
               "- send back for rework: POST {api}/appeals/{appeal_id}/rework",
@@ -219,30 +163,31 @@ _NOTICES = {
     },
     "body_deadline_near": {
         "title": ("Строк виконання спливає", "Deadline approaching"),
-        "uk": "Строк виконання звернення {appeal_id} підрозділом «{body}» спливає {due}. "
+        "uk": "Строк виконання звернення {appeal_id} підрозділом «{body}» спливає {due_at_uk}. "
               "Більшу частину часу вже використано.\n"
               "Переглянути звернення: GET {api}/appeals/{appeal_id}",
-        "en": "Appeal {appeal_id} for \"{body}\" is due by {due}, and most of the time is "
+        "en": "Appeal {appeal_id} for \"{body}\" is due by {due_at_en}, and most of the time is "
               "used up.\nView the appeal: GET {api}/appeals/{appeal_id}",
     },
     "body_appeal_escalated": {
         "title": ("Звернення ескальовано вам", "Appeal escalated to you"),
-        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due}) ескальовано "
-              "вам як керівнику підрозділу. Причина: {reason_uk}\n"
+        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due_at_uk}) "
+              "ескальовано вам як керівнику підрозділу. Причина: {reason_uk}\n"
               "Переглянути звернення: GET {api}/appeals/{appeal_id}",
-        "en": "Appeal {appeal_id} of \"{body}\" (due by {due}) was escalated to you as the "
+        "en": "Appeal {appeal_id} of \"{body}\" (due by {due_at_en}) was escalated to you as the "
               "head of the body. Reason: {reason_en}\n"
               "View the appeal: GET {api}/appeals/{appeal_id}",
     },
     "escalation_without_head": {
         "title": ("Ескалація без керівника підрозділу", "Escalation with no head to take it"),
-        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due}) ескальовано, "
-              "але в підрозділі немає активного керівника, тож повідомляємо адміністраторів. "
+        "uk": "Звернення {appeal_id} підрозділу «{body}» (строк виконання: {due_at_uk}) "
+              "ескальовано, але в підрозділі немає активного керівника, тож повідомляємо "
+              "адміністраторів. "
               "Причина: {reason_uk}\n"
               "Переглянути звернення: GET {api}/appeals/{appeal_id}\n"
               "Призначити керівника: PUT {api}/accounts/{{id}}/roles",
-        "en": "Appeal {appeal_id} of \"{body}\" (due by {due}) was escalated, but the body has "
-              "no active head, so the administrators are told. Reason: {reason_en}\n"
+        "en": "Appeal {appeal_id} of \"{body}\" (due by {due_at_en}) was escalated, but the body "
+              "has no active head, so the administrators are told. Reason: {reason_en}\n"
               "View the appeal: GET {api}/appeals/{appeal_id}\n"
               "Appoint a head: PUT {api}/accounts/{{id}}/roles",
     },
@@ -269,8 +214,25 @@ ESCALATION_REASONS_UK = {
 (English, machine-written); any other reason is shown as it came."""
 
 
-def _utc(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+KYIV = ZoneInfo("Europe/Kyiv")
+"""Deadlines and dates are written as a reader in the city reads them: Kyiv time."""
+_KYIV_TIME = {"uk": "{} за київським часом", "en": "{} Kyiv time"}
+
+
+def _moment(value, language: str) -> str:
+    """A deadline in Kyiv time, the ``language``'s way: "28 листопада 2026, 16:00 за
+    київським часом", "28 November 2026, 16:00 Kyiv time"."""
+    if value is None:
+        return ""
+    text = format_datetime(value, "d MMMM y, HH:mm", tzinfo=KYIV, locale=language)
+    return _KYIV_TIME[language].format(text)
+
+
+def _day(value, language: str) -> str:
+    """A date (of the Kyiv calendar), the ``language``'s way: "28 листопада 2026"."""
+    if value is None:
+        return ""
+    return format_date(value.astimezone(KYIV), "d MMMM y", locale=language)
 
 
 def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = None,
@@ -297,26 +259,13 @@ def notice_text(kind: str, *, appeal_id: str | None = None, body: str | None = N
                      f"запису підвищено до {trust}." if trust is not None else ""),
         "trust_en": (f" Thank you for taking part constructively: your account's trust level "
                      f"rose to {trust}." if trust is not None else ""),
-        "resolved_on": resolved_at.strftime("%Y-%m-%d") if resolved_at is not None else "",
-        "due_uk": f" Строк виконання: {_utc(due_at)}." if due_at is not None else "",
-        "due_en": f" Due by {_utc(due_at)}." if due_at is not None else "",
-        "due": _utc(due_at),
+        "resolved_on_uk": _day(resolved_at, "uk"), "resolved_on_en": _day(resolved_at, "en"),
+        "due_uk": f" Строк виконання: {_moment(due_at, 'uk')}." if due_at is not None else "",
+        "due_en": f" Due by {_moment(due_at, 'en')}." if due_at is not None else "",
+        "due_at_uk": _moment(due_at, "uk"), "due_at_en": _moment(due_at, "en"),
         "reason_uk": ESCALATION_REASONS_UK.get(reason, reason) if reason else "не вказано.",
         "reason_en": reason or "not given.",
         "reason_line_uk": f" Причина: {reason}" if reason else "",
         "reason_line_en": f" Reason: {reason}" if reason else "",
     }
     return text["title"], (text["uk"].format(**values), text["en"].format(**values))
-
-
-def notification_mail(title_uk: str, title_en: str, text_uk: str, text_en: str,
-                      display_name: str | None) -> tuple[str, str]:
-    """``(subject, text)`` of the email copy of a notification, to its own recipient."""
-    greeting_uk = f"Вітаємо, {display_name}!" if display_name else "Вітаємо!"
-    greeting_en = f"Hello {display_name}," if display_name else "Hello,"
-    body = (f"{greeting_uk}\n\n{text_uk}\n\n"
-            "Листи-сповіщення можна вимкнути в налаштуваннях облікового запису.\n"
-            f"\n— — —\n\n{greeting_en}\n\n{text_en}\n\n"
-            "You can turn these emails off in your account settings.\n"
-            "\n-- \nГромада / Hromada\n")
-    return f"Громада: {title_uk} / Hromada: {title_en}", body

@@ -27,6 +27,9 @@ DELETED_NAME = "deleted account"
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE_PATTERN = re.compile(r"^\+[1-9]\d{7,14}$")
 BODY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+LANGUAGES = ("uk", "en")
+"""The languages the portal and the mails speak; the first is the default."""
+DEFAULT_LANGUAGE = LANGUAGES[0]
 
 
 class AccountError(Exception):
@@ -92,6 +95,19 @@ def display_name_problems(name) -> list[str]:
     if any(unicodedata.category(ch).startswith("C") for ch in name):
         return ["must not contain control characters"]
     return []
+
+
+def normalise_language(value):
+    """``"EN"``, ``"en-GB"`` → ``"en"``; None stays None (the default then applies)."""
+    if isinstance(value, str):
+        return value.strip().lower().replace("_", "-").split("-")[0] or None
+    return value
+
+
+def language_problems(language) -> list[str]:
+    if language is None or language in LANGUAGES:
+        return []
+    return [f"must be one of {list(LANGUAGES)}"]
 
 
 def roles_problems(roles, body) -> dict[str, list[str]]:
@@ -256,17 +272,21 @@ class Account:
     body, status) or every session is signed out; tokens carry the version they were signed
     at, and verifiers refuse older ones (hromada_common.revocation)."""
     auth_changed_at: datetime | None = None
+    language: str = DEFAULT_LANGUAGE
+    """The language the person reads: their mails are written in it, and the portal speaks it
+    when the browser has not chosen one (``LANGUAGES``)."""
     events: list = field(default_factory=list, repr=False, compare=False)
     audit: list[AuditEntry] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def register(cls, *, id: str, email: str, display_name: str, password_hash: str,
                  now: datetime, phone: str | None = None, roles=("resident",),
-                 body: str | None = None, by: str | None = None) -> "Account":
+                 body: str | None = None, by: str | None = None,
+                 language: str | None = None) -> "Account":
         """A new account. Inputs must already be normalised and checked."""
         account = cls(id=id, email=email, display_name=display_name, phone=phone,
                       password_hash=password_hash, created_at=now, updated_at=now,
-                      roles=frozenset(roles), body=body)
+                      roles=frozenset(roles), body=body, language=language or DEFAULT_LANGUAGE)
         account._audit("registered", by or id, now)
         return account
 
@@ -340,6 +360,18 @@ class Account:
             return False
         self.email_notifications = bool(enabled)
         self._audit("email_notifications_" + ("on" if enabled else "off"), self.id, now)
+        return True
+
+    def set_language(self, language: str, now: datetime) -> bool:
+        """Change the language the person reads (checked by :func:`language_problems`);
+        False if unchanged."""
+        self._require_not_deleted()
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}")
+        if self.language == language:
+            return False
+        before, self.language = self.language, language
+        self._audit("language_set", self.id, now, f"{before} -> {language}")
         return True
 
     def revoke_access(self, now: datetime, reason: str) -> None:

@@ -22,7 +22,6 @@ from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, l
 from ..domain import notifications as notices
 from ..domain.api_keys import INTEGRATION_TRUST, ApiKey, api_key_problems
 from ..domain.codes import CodePurpose, CodeRejected, OneTimeCode
-from ..domain.messages import code_mail, registration_attempt_mail
 from ..domain.model import (
     Account,
     AccountDeleted,
@@ -35,17 +34,21 @@ from ..domain.model import (
     TrustPolicy,
     display_name_problems,
     email_problems,
+    language_problems,
     normalise_display_name,
     normalise_email,
+    normalise_language,
     normalise_phone,
     phone_problems,
     roles_problems,
 )
+from ..mails import MailWriter
 from ..domain.passwords import PasswordHasher, password_problems
 from ..domain.throttling import Locked, LoginThrottle, ThrottlePolicy, address_key, source_of, throttle_key
 from ..domain.tokens import RefreshRejected, TokenFamily, hash_token
 from ..schemas import (
     EmailNotificationsIn,
+    PreferencesIn,
     MarkNotificationsReadIn,
     MyNotificationsIn,
     account_view,
@@ -137,12 +140,16 @@ def _record_events(uow, account: Account) -> None:
     account.events.clear()
 
 
-def _mail_code(uow, account: Account, purpose: CodePurpose, now: datetime) -> None:
-    """Issue a fresh code (replacing any older one) and queue its mail, in this transaction."""
+def _mail_code(uow, account: Account, purpose: CodePurpose, now: datetime,
+               mails: MailWriter | None = None) -> None:
+    """Issue a fresh code (replacing any older one) and queue its mail, in this transaction,
+    in the account's language."""
     code, plain = OneTimeCode.issue(id=_new_id(), account_id=account.id, purpose=purpose,
                                     now=now)
     uow.codes.replace(code)
-    subject, body = code_mail(purpose, plain, account.display_name)
+    subject, body = (mails or MailWriter()).code_mail(purpose, plain, account.display_name,
+                                                      account.language, account.email,
+                                                      code.expires_at)
     uow.mail.enqueue(account.email, subject, body, now)
 
 
@@ -164,8 +171,10 @@ def _code_error(reason: str) -> InvalidInput:
 # ----------------------------------------------------------------------- registration
 
 
-def register(uow, security: Security, email, password, display_name, phone=None) -> dict:
-    """Create a resident account and mail it a verification code.
+def register(uow, security: Security, email, password, display_name, phone=None,
+             language=None, mails: MailWriter | None = None) -> dict:
+    """Create a resident account and mail it a verification code, in ``language`` (``uk`` or
+    ``en``, the language the person reads from now on; Ukrainian if not given).
 
     An address that already has an account gets the very same answer (an account view that
     is never stored) after the same work (the password is hashed either way), so the form
@@ -175,8 +184,10 @@ def register(uow, security: Security, email, password, display_name, phone=None)
     email = normalise_email(email)
     display_name = normalise_display_name(display_name)
     phone = normalise_phone(phone)
+    language = normalise_language(language)
     errors = {}
     for name, problems in (("email", email_problems(email)),
+                           ("language", language_problems(language)),
                            ("display_name", display_name_problems(display_name)),
                            ("phone", phone_problems(phone)),
                            ("password", password_problems(password, email if isinstance(email, str) else None))):
@@ -187,11 +198,12 @@ def register(uow, security: Security, email, password, display_name, phone=None)
     password_hash = security.hasher.hash(password)
     now = _now()
     account = Account.register(id=_new_id(), email=email, display_name=display_name,
-                               phone=phone, password_hash=password_hash, now=now)
+                               phone=phone, password_hash=password_hash, now=now,
+                               language=language)
     with uow:
         existing = uow.accounts.get_by_email(email)
         if existing is not None:
-            _tell_owner_of_registration_attempt(uow, existing, now)
+            _tell_owner_of_registration_attempt(uow, existing, now, mails)
             uow.commit()
             return account_view(account)  # the decoy: the same shape, never stored
         if uow.accounts.get_by_skeleton(email) is not None:
@@ -200,7 +212,7 @@ def register(uow, security: Security, email, password, display_name, phone=None)
             uow.accounts.add(account)
         except IntegrityError:  # registered a moment ago by a racing request: same answer
             return account_view(account)
-        _mail_code(uow, account, CodePurpose.VERIFY_EMAIL, now)
+        _mail_code(uow, account, CodePurpose.VERIFY_EMAIL, now, mails)
         uow.commit()
     return account_view(account)
 
@@ -213,10 +225,12 @@ REGISTRATION_ATTEMPT_MAIL_INTERVAL = timedelta(hours=1)
 an hour at most, not once per attempt."""
 
 
-def _tell_owner_of_registration_attempt(uow, owner: Account, now: datetime) -> None:
+def _tell_owner_of_registration_attempt(uow, owner: Account, now: datetime,
+                                        mails: MailWriter | None = None) -> None:
     uow.accounts.record_audit(AuditEntry(owner.id, "registration_attempted", "anonymous", now,
                                          "sign-up with this account's email address"))
-    subject, body = registration_attempt_mail(owner.display_name)
+    subject, body = (mails or MailWriter()).registration_attempt_mail(owner.display_name,
+                                                                      owner.language)
     if not uow.mail.queued_since(owner.email, subject, now - REGISTRATION_ATTEMPT_MAIL_INTERVAL):
         uow.mail.enqueue(owner.email, subject, body, now)
 
@@ -250,7 +264,8 @@ def verify_email(uow, email, code) -> dict:
     return {"verified": True}
 
 
-def _mail_code_if(uow, email, purpose: CodePurpose, wanted) -> dict:
+def _mail_code_if(uow, email, purpose: CodePurpose, wanted,
+                  mails: MailWriter | None = None) -> dict:
     """Mail a new ``purpose`` code to the account at ``email`` when ``wanted(account)``, at
     most once a minute. The answer is the same for any address: no account enumeration."""
     email = normalise_email(email)
@@ -260,14 +275,15 @@ def _mail_code_if(uow, email, purpose: CodePurpose, wanted) -> dict:
         if account is not None and wanted(account):
             current = uow.codes.current(account.id, purpose)
             if current is None or current.may_resend(now):
-                _mail_code(uow, account, purpose, now)
+                _mail_code(uow, account, purpose, now, mails)
                 uow.commit()
     return {}
 
 
-def resend_verification(uow, email) -> dict:
+def resend_verification(uow, email, mails: MailWriter | None = None) -> dict:
     """Mail a new verification code to an unverified account."""
-    return _mail_code_if(uow, email, CodePurpose.VERIFY_EMAIL, lambda account: not account.verified)
+    return _mail_code_if(uow, email, CodePurpose.VERIFY_EMAIL,
+                         lambda account: not account.verified, mails)
 
 
 # ------------------------------------------------------------------------------ sign-in
@@ -401,10 +417,10 @@ def revoke_refresh_token(uow, refresh_token) -> dict:
 # ------------------------------------------------------------------------ password reset
 
 
-def request_password_reset(uow, email) -> dict:
+def request_password_reset(uow, email, mails: MailWriter | None = None) -> dict:
     """Mail a reset code if the account exists. Always ``{}``."""
     return _mail_code_if(uow, email, CodePurpose.RESET_PASSWORD,
-                         lambda account: not account.is_deleted)
+                         lambda account: not account.is_deleted, mails)
 
 
 def reset_password(uow, security: Security, email, code, new_password) -> dict:
@@ -647,7 +663,8 @@ def delete_my_account(uow, security: Security, identity: Identity, password,
 # ------------------------------------------------------------------------------- events
 
 
-def handle_appeal_state_changed(uow, settings: Settings, envelope: dict) -> bool:
+def handle_appeal_state_changed(uow, settings: Settings, envelope: dict,
+                                mails: MailWriter | None = None) -> bool:
     """Intake changed an appeal's state. Exactly once per event, in one transaction: a
     rejection counts against its author's trust, and the author, the appeal's supporters and
     the responsible body's staff are notified (``domain.notifications`` says who hears what). Returns True if the
@@ -668,7 +685,7 @@ def handle_appeal_state_changed(uow, settings: Settings, envelope: dict) -> bool
                 _record_events(uow, account)
         deliveries = notices.deliveries_for_state_change(data) + notices.deliveries_for_followers(
             data, uow.followers.followers_of(data["appeal_id"]))
-        notifier.deliver(uow, deliveries, envelope["id"], _now())
+        notifier.deliver(uow, deliveries, envelope["id"], _now(), mails)
         uow.mark_processed(CONSUMER, envelope["id"])
         uow.commit()
     return lowered
@@ -691,46 +708,48 @@ def handle_appeal_support(uow, envelope: dict) -> bool:
     return changed
 
 
-def _notify_once(uow, envelope: dict, event_type: str, deliveries_for) -> int:
+def _notify_once(uow, envelope: dict, event_type: str, deliveries_for,
+                 mails: MailWriter | None = None) -> int:
     """Consume one event whose only effect is notifications, exactly once (inbox)."""
     envelope, data = ev.parse_event(envelope, event_type)
     with uow:
         if uow.already_processed(CONSUMER, envelope["id"]):
             return 0
-        created = notifier.deliver(uow, deliveries_for(data), envelope["id"], _now())
+        created = notifier.deliver(uow, deliveries_for(data), envelope["id"], _now(), mails)
         uow.mark_processed(CONSUMER, envelope["id"])
         uow.commit()
     return created
 
 
-def handle_appeal_commented(uow, envelope: dict) -> int:
+def handle_appeal_commented(uow, envelope: dict, mails: MailWriter | None = None) -> int:
     """Staff commented → tell the author; the author commented → tell the body's staff."""
-    return _notify_once(uow, envelope, ev.APPEAL_COMMENTED, notices.deliveries_for_comment)
+    return _notify_once(uow, envelope, ev.APPEAL_COMMENTED, notices.deliveries_for_comment, mails)
 
 
-def handle_confirmation_reminder_due(uow, envelope: dict) -> int:
+def handle_confirmation_reminder_due(uow, envelope: dict, mails: MailWriter | None = None) -> int:
     """A resolved appeal still awaits its author's answer: remind them."""
     return _notify_once(uow, envelope, ev.CONFIRMATION_REMINDER_DUE,
-                        notices.deliveries_for_reminder)
+                        notices.deliveries_for_reminder, mails)
 
 
-def handle_portal_feedback_answered(uow, envelope: dict) -> int:
+def handle_portal_feedback_answered(uow, envelope: dict, mails: MailWriter | None = None) -> int:
     """Staff answered a resident's feedback about the portal: tell them."""
     return _notify_once(uow, envelope, ev.PORTAL_FEEDBACK_ANSWERED,
-                        notices.deliveries_for_portal_feedback)
+                        notices.deliveries_for_portal_feedback, mails)
 
 
-def handle_badge_awarded(uow, envelope: dict) -> int:
+def handle_badge_awarded(uow, envelope: dict, mails: MailWriter | None = None) -> int:
     """Gamification awarded a resident a badge: congratulate them."""
-    return _notify_once(uow, envelope, ev.BADGE_AWARDED, notices.deliveries_for_badge)
+    return _notify_once(uow, envelope, ev.BADGE_AWARDED, notices.deliveries_for_badge, mails)
 
 
-def handle_reward_granted(uow, envelope: dict) -> int:
+def handle_reward_granted(uow, envelope: dict, mails: MailWriter | None = None) -> int:
     """A resident was granted a reward: a certificate to download, or a gift staff hand over."""
-    return _notify_once(uow, envelope, ev.REWARD_GRANTED, notices.deliveries_for_reward)
+    return _notify_once(uow, envelope, ev.REWARD_GRANTED, notices.deliveries_for_reward, mails)
 
 
-def handle_level_reached(uow, settings: Settings, envelope: dict) -> bool:
+def handle_level_reached(uow, settings: Settings, envelope: dict,
+                         mails: MailWriter | None = None) -> bool:
     """Gamification says a resident reached a level. Exactly once per event, in one
     transaction: the account remembers the level and gets the trust it earns (audited, and
     ``trust_changed`` published, if it rose), and the resident is told in the app. Returns
@@ -748,20 +767,21 @@ def handle_level_reached(uow, settings: Settings, envelope: dict) -> bool:
             _record_events(uow, account)
         trust = account.trust_level if raised else None
         notifier.deliver(uow, notices.deliveries_for_level(data, raised_trust=trust),
-                         envelope["id"], now)
+                         envelope["id"], now, mails)
         uow.mark_processed(CONSUMER, envelope["id"])
         uow.commit()
     return raised
 
 
-def handle_sla_warning(uow, envelope: dict) -> int:
+def handle_sla_warning(uow, envelope: dict, mails: MailWriter | None = None) -> int:
     """An appeal's deadline is near: tell the body's executors (in the app only)."""
-    return _notify_once(uow, envelope, ev.SLA_WARNING, notices.deliveries_for_sla_warning)
+    return _notify_once(uow, envelope, ev.SLA_WARNING, notices.deliveries_for_sla_warning, mails)
 
 
-def handle_appeal_escalated(uow, envelope: dict) -> int:
+def handle_appeal_escalated(uow, envelope: dict, mails: MailWriter | None = None) -> int:
     """An appeal was escalated: tell the body's heads, or the admins if it has none."""
-    return _notify_once(uow, envelope, ev.APPEAL_ESCALATED, notices.deliveries_for_escalation)
+    return _notify_once(uow, envelope, ev.APPEAL_ESCALATED, notices.deliveries_for_escalation,
+                        mails)
 
 
 # ------------------------------------------------------------------------ notifications
@@ -814,10 +834,22 @@ def mark_notifications_read(uow, identity: Identity, payload) -> dict:
 
 def set_email_notifications(uow, identity: Identity, payload) -> dict:
     """Turn email copies of the caller's notifications on or off → the account."""
-    data = load_or_invalid(EmailNotificationsIn(), payload)
+    return set_preferences(uow, identity, load_or_invalid(EmailNotificationsIn(), payload))
+
+
+def set_preferences(uow, identity: Identity, payload) -> dict:
+    """Change any of the caller's preferences (``email_notifications``, ``language``), each
+    change audited → the account."""
+    data = load_or_invalid(PreferencesIn(), payload)
+    now = _now()
     with uow:
         account = _own_account(uow, identity, for_update=True)
-        if account.set_email_notifications(data["email_notifications"], _now()):
+        changed = False
+        if "email_notifications" in data:
+            changed |= account.set_email_notifications(data["email_notifications"], now)
+        if "language" in data:
+            changed |= account.set_language(data["language"], now)
+        if changed:
             uow.accounts.save(account)
             uow.commit()
     return account_view(account)

@@ -12,8 +12,8 @@ import logging
 import uuid
 from datetime import datetime
 
-from ..domain.messages import notification_mail
 from ..domain.model import Account
+from ..mails import MailWriter
 from ..domain.notifications import (
     Delivery,
     Notice,
@@ -41,22 +41,23 @@ def _recipients(uow, recipient) -> list[Account]:
 
 
 def notify_one(uow, account: Account, notice: Notice, source_event_id: str,
-               now: datetime) -> bool:
+               now: datetime, mails: MailWriter | None = None) -> bool:
     """One in-app notification to ``account`` and, if the notice goes by email and the account
-    may be mailed, its email. False if
-    this event already notified this account of this kind."""
+    may be mailed, its email in the account's language. False if this event already notified
+    this account of this kind."""
     created = uow.notifications.add_once(Notification(
         id=str(uuid.uuid4()), account_id=account.id, kind=notice.kind,
         appeal_id=notice.appeal_id, title=notice.title, text=notice.text, created_at=now,
         source_event_id=source_event_id))
     if created and notice.by_email and account.mailable:
-        subject, body = notification_mail(notice.title_uk, notice.title_en, notice.text_uk,
-                                          notice.text_en, account.display_name)
+        subject, body = (mails or MailWriter()).notification_mail(
+            notice, account.display_name, account.language)
         uow.mail.enqueue(account.email, subject, body, now)
     return created
 
 
-def deliver(uow, deliveries: list[Delivery], source_event_id: str, now: datetime) -> int:
+def deliver(uow, deliveries: list[Delivery], source_event_id: str, now: datetime,
+            mails: MailWriter | None = None) -> int:
     """Notify every recipient of every delivery (each account once per kind; a
     :class:`ToRole` with nobody in it falls back to its ``otherwise``); returns how many
     notifications were new."""
@@ -71,5 +72,5 @@ def deliver(uow, deliveries: list[Delivery], source_event_id: str, now: datetime
                         notice.appeal_id, recipient.role,
                         f" of {recipient.body}" if recipient.body else "")
         for account in accounts:
-            created += notify_one(uow, account, notice, source_event_id, now)
+            created += notify_one(uow, account, notice, source_event_id, now, mails)
     return created
