@@ -21,6 +21,8 @@ from gateway.rpc import TimeoutRpcProxy
 # The module, not the class: `nameko run` takes every class in this module that has
 # entrypoints for a service of its own.
 from gateway.web import account_pages
+from gateway.web import board_pages
+from gateway.web import help_pages
 from gateway.web import pages as web
 from gateway.schemas import (
     BodyLeaderboardQuery,
@@ -82,7 +84,8 @@ BODY_STAFF = roles("executor", "head")
 STAFF = roles("executor", "head", "dispatcher", "admin")
 
 
-class GatewayService(account_pages.AccountPages, web.WebPages):
+class GatewayService(board_pages.BoardPages, help_pages.HelpPages, account_pages.AccountPages,
+                     web.WebPages):
     """HTTP in, RPC out; no business rules live here. The portal's pages come from
     :class:`~gateway.web.pages.WebPages` and
     :class:`~gateway.web.account_pages.AccountPages` (the web edge, its own package; the

@@ -10,7 +10,7 @@ import time
 from urllib.parse import urlencode
 
 from hromada_common.errors import InvalidInput
-from hromada_common.lifecycle import ALLOWED_TRANSITIONS, AppealState, DONE_STATES
+from hromada_common.lifecycle import AppealState, DONE_STATES
 from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
@@ -164,6 +164,10 @@ class WebPages:
             query = {"limit": 20}
         query.pop("mine", None)
         query["limit"] = min(query.get("limit") or 20, 50)
+        bodies = {b["code"]: b for b in self.routing_rpc.list_bodies()}
+        if query.get("body") and query["body"] not in bodies:
+            errors["body"] = ["unknown body"]
+            query.pop("body")
         filters = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in query.items()}
         listing = self.intake_rpc.list_appeals(filters)
         next_url = None
@@ -173,6 +177,7 @@ class WebPages:
         categories = sorted(self._category_names())
         return self._page(request, "appeals.html", appeals=listing["items"], next_url=next_url,
                           errors=errors, query=request.args, categories=categories,
+                          bodies=bodies,
                           status=400 if errors else 200)
 
     @page("GET", "/appeals/<string:appeal_id>")
@@ -182,13 +187,6 @@ class WebPages:
         appeal.pop("author_id", None)  # public page: nobody's identity, even when allowed
         return self._page(request, "appeal.html", appeal=appeal,
                           done=appeal["state"] in DONE_STATES)
-
-    @page("GET", "/help")
-    def help_page(self, request):
-        """How an appeal moves, rendered from the one lifecycle definition."""
-        lifecycle = [(state, STATE_MEANINGS[state], sorted(ALLOWED_TRANSITIONS[state]))
-                     for state in AppealState]
-        return self._page(request, "help.html", lifecycle=lifecycle)
 
     @page("GET", "/lang/<string:locale>")
     def choose_language(self, request, locale):
