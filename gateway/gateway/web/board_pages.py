@@ -125,7 +125,7 @@ class BoardPages:
                           category_name=str)
 
     @page("GET", "/me/rewards/<string:reward_id>/certificate")
-    def my_certificate(self, request, reward_id):
+    def my_certificate_page(self, request, reward_id):
         """The certificate of gratitude, as a PDF download (its owner, or staff)."""
         away = self._signed_in_or_redirect(request)
         if away:
