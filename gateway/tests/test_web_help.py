@@ -3,8 +3,10 @@ the rules' one source (the lifecycle, routing's taxonomy, gamification's catalog
 portal feedback form with the staff's answer shown to its author. The real gateway with
 stand-ins for the services behind it."""
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from hromada_common.errors import InvalidInput, Unavailable
 from hromada_common.lifecycle import AppealState
 
@@ -145,8 +147,11 @@ def test_the_points_help_still_renders_while_gamification_restarts(helped):
 def test_every_point_rule_and_feedback_kind_of_the_services_has_words():
     from gateway.web.board_pages import LEDGER_RULES
 
+    rules_file = Path(__file__).resolve().parents[2] / "services" / "gamification" / \
+        "gamification" / "data" / "residents.yml"
+    gamification_rules = set(yaml.safe_load(rules_file.read_text())["rules"])
+    assert set(help_pages.POINT_RULES) == gamification_rules == set(LEDGER_RULES)
     assert set(help_pages.FEEDBACK_CATEGORIES) == set(PORTAL_FEEDBACK_CATEGORIES)
-    assert set(help_pages.POINT_RULES) == set(LEDGER_RULES)
 
 
 # --- feedback about the portal ----------------------------------------------------------------
