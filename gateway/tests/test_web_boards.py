@@ -61,12 +61,15 @@ REWARDS = {"nominations": [], "rewards": [
               "description": None},
      "granted_at": "2026-10-02T10:00:00+00:00", "delivered_at": None,
      "certificate_available": False}]}
+DISTRICTS = [{"code": "podilskyi", "name": {"uk": "Подільський район", "en": "Podilskyi district"}},
+             {"code": "obolonskyi", "name": {"uk": "Оболонський район", "en": "Obolonskyi district"}}]
 PDF = b"%PDF-1.7\n% a certificate\n"
 
 
 @pytest.fixture
 def boards(web):
     web.routing.list_bodies.return_value = BODIES
+    web.routing.list_districts.return_value = DISTRICTS
     web.routing.list_categories.return_value = CATEGORIES
     web.gamification.leaderboard_residents.return_value = RESIDENTS
     web.gamification.leaderboard_bodies.return_value = BODY_BOARD
@@ -172,13 +175,32 @@ def test_the_appeals_list_filters_by_body(boards):
     assert '<option value="kyivavtodor" selected>' in response.text
 
 
-def test_an_unknown_body_filter_is_a_400_beside_the_field(boards):
-    response = boards.api.get("/appeals?body=nobody")
+def test_the_appeals_list_filters_by_district(boards):
+    response = boards.api.get("/appeals?district=podilskyi&state=assigned",
+                              headers={"Accept-Language": "en"})
+
+    assert response.status_code == 200
+    filters = boards.intake.list_appeals.call_args.args[0]
+    assert filters["district"] == "podilskyi" and filters["state"] == "assigned"
+    assert '<option value="podilskyi" selected>Podilskyi district</option>' in response.text
+
+
+@pytest.mark.parametrize("field, value", [("body", "nobody"), ("district", "atlantis"),
+                                          ("district", "x" * 65)])
+def test_an_unknown_body_or_district_filter_is_a_400_beside_the_field(boards, field, value):
+    response = boards.api.get(f"/appeals?{field}={value}")
 
     assert response.status_code == 400
-    assert 'id="f-body" name="body" aria-invalid="true" aria-describedby="e-body"' in response.text
-    assert '<p class="error" id="e-body" role="alert">' in response.text
-    assert "body" not in boards.intake.list_appeals.call_args.args[0]
+    assert f'id="f-{field}" name="{field}" aria-invalid="true" aria-describedby="e-{field}"' in response.text
+    assert f'<p class="error" id="e-{field}" role="alert">' in response.text
+    assert field not in boards.intake.list_appeals.call_args.args[0]
+
+
+def test_bodies_and_districts_are_kept_a_minute_not_asked_for_on_every_page(boards):
+    for _ in range(3):
+        assert boards.api.get("/appeals").status_code == 200
+    assert boards.routing.list_bodies.call_count == 1
+    assert boards.routing.list_districts.call_count == 1
 
 
 # --- the resident's points and certificates ---------------------------------------------------

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 
 from babel.numbers import format_percent
 from hromada_common.errors import NotFound
+from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
 from .account_pages import UNAVAILABLE
@@ -39,6 +41,27 @@ LEDGER_RULES = {
 }
 
 
+LISTS_CACHE_SECONDS = 60.0
+
+
+class PublicLists(DependencyProvider):
+    """routing's bodies and districts (code → entry), kept a minute per gateway process like
+    the category names (they change with a data file or an admin's edit, rarely)."""
+
+    def setup(self):
+        self.kept: dict[str, tuple[float, dict]] = {}
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def get(self, name: str, fetch) -> dict:
+        fetched_at, entries = self.kept.get(name, (float("-inf"), {}))
+        if time.monotonic() - fetched_at > LISTS_CACHE_SECONDS:
+            entries = {entry["code"]: entry for entry in fetch()}
+            self.kept[name] = (time.monotonic(), entries)
+        return entries
+
+
 def percent(value, locale: str) -> str:
     """A rate 0…1 as the reader writes a percentage ("87 %", "87%"); empty when unknown."""
     return "" if value is None else format_percent(value, locale=locale)
@@ -55,8 +78,13 @@ class BoardPages:
     """Leaderboards, body rating pages and the resident's points. The service class that
     mixes this in provides ``gamification_rpc`` and ``routing_rpc``, and the session."""
 
+    public_lists = PublicLists()
+
     def _bodies(self) -> dict:
-        return {b["code"]: b for b in self.routing_rpc.list_bodies()}
+        return self.public_lists.get("bodies", self.routing_rpc.list_bodies)
+
+    def _districts(self) -> dict:
+        return self.public_lists.get("districts", self.routing_rpc.list_districts)
 
     def _domains(self) -> dict:
         return {c["code"]: c for c in self.routing_rpc.list_categories(False)

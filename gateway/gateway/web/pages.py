@@ -164,10 +164,11 @@ class WebPages:
             query = {"limit": 20}
         query.pop("mine", None)
         query["limit"] = min(query.get("limit") or 20, 50)
-        bodies = {b["code"]: b for b in self.routing_rpc.list_bodies()}
-        if query.get("body") and query["body"] not in bodies:
-            errors["body"] = ["unknown body"]
-            query.pop("body")
+        bodies, districts = self._bodies(), self._districts()  # web.board_pages
+        for key, known in (("body", bodies), ("district", districts)):
+            if query.get(key) and query[key] not in known:
+                errors[key] = ["unknown"]
+                query.pop(key)
         filters = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in query.items()}
         listing = self.intake_rpc.list_appeals(filters)
         next_url = None
@@ -177,7 +178,7 @@ class WebPages:
         categories = sorted(self._category_names())
         return self._page(request, "appeals.html", appeals=listing["items"], next_url=next_url,
                           errors=errors, query=request.args, categories=categories,
-                          bodies=bodies,
+                          bodies=bodies, districts=districts,
                           status=400 if errors else 200)
 
     @page("GET", "/appeals/<string:appeal_id>")
