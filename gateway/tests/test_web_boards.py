@@ -100,11 +100,13 @@ def test_the_leaderboards_show_public_names_points_and_bodies(boards):
     boards.gamification.leaderboard_bodies.assert_called_once_with({"period": "month", "limit": 50})
 
 
-def test_the_leaderboards_filter_by_period_and_domain(boards):
-    response = boards.api.get("/leaderboards?period=quarter&domain=roads")
+def test_the_leaderboards_filter_by_period_district_and_domain(boards):
+    response = boards.api.get("/leaderboards?period=quarter&domain=roads&district=podilskyi")
 
     assert response.status_code == 200
-    boards.gamification.leaderboard_residents.assert_called_once_with({"period": "quarter", "limit": 50})
+    boards.gamification.leaderboard_residents.assert_called_once_with(
+        {"period": "quarter", "district": "podilskyi", "limit": 50})
+    assert '<option value="podilskyi" selected>' in response.text
     boards.gamification.leaderboard_bodies.assert_called_once_with(
         {"period": "quarter", "domain": "roads", "limit": 50})
     assert '<option value="quarter" selected>' in response.text
@@ -114,6 +116,7 @@ def test_the_leaderboards_filter_by_period_and_domain(boards):
 @pytest.mark.parametrize("query, field", [
     ("period=fortnight", "period"), ("period=%00", "period"), ("domain=space", "domain"),
     ("domain=roads.surface.pothole", "domain"), ("period=month&period=year", "period"),
+    ("district=atlantis", "district"), ("district=%2A", "district"),
 ])
 def test_a_bad_leaderboard_filter_is_a_400_beside_its_field_never_a_500(boards, query, field):
     response = boards.api.get(f"/leaderboards?{query}")
@@ -123,6 +126,7 @@ def test_a_bad_leaderboard_filter_is_a_400_beside_its_field_never_a_500(boards, 
     assert f'<p class="error" id="e-{field}" role="alert">' in response.text
     called = boards.gamification.leaderboard_bodies.call_args.args[0]
     assert called["period"] in ("month", "year") and called.get("domain") in (None, "roads")
+    assert "district" not in boards.gamification.leaderboard_residents.call_args.args[0]
 
 
 def test_an_unknown_leaderboard_parameter_is_reported_not_a_500(boards):

@@ -32,6 +32,7 @@ ALL_DOMAINS = "*"
 CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 CHOOSE_A_PERIOD = N_("Choose one of the periods in the list.")
 CHOOSE_A_DOMAIN = N_("Choose a domain from the list.")
+CHOOSE_A_DISTRICT = N_("Choose a district from the list.")
 LEDGER_RULES = {
     "appeal_accepted": N_("Appeal accepted into work"),
     "resolution_confirmed": N_("Work confirmed"),
@@ -94,10 +95,10 @@ class BoardPages:
     def leaderboards_page(self, request):
         """The residents' board (public names only) and the bodies' board of a period."""
         args = request.args
-        domains = self._domains()
+        domains, districts = self._domains(), self._districts()
         errors = {}
         for key, values in args.lists():
-            if key not in ("period", "domain"):
+            if key not in ("period", "domain", "district"):
                 errors.setdefault("query", []).append(key)
             elif len(values) > 1:
                 errors[key] = [N_("Give this filter once.")]
@@ -107,10 +108,16 @@ class BoardPages:
         domain = args.get("domain") or None
         if "domain" not in errors and domain is not None and domain not in domains:
             errors["domain"] = [CHOOSE_A_DOMAIN]
+        district = args.get("district") or None
+        if "district" not in errors and district is not None and district not in districts:
+            errors["district"] = [CHOOSE_A_DISTRICT]
         if errors:
             period = "month" if "period" in errors else period
             domain = None if "domain" in errors else domain
+            district = None if "district" in errors else district
         residents_query = {"period": period, "limit": 50}
+        if district:
+            residents_query["district"] = district
         bodies_query = {"period": period, "limit": 50}
         if domain:
             bodies_query["domain"] = domain
@@ -119,6 +126,7 @@ class BoardPages:
         return self._page(request, "boards/leaderboards.html", status=400 if errors else 200,
                           errors=errors, query=args, residents=residents,
                           bodies_board=bodies_board, bodies=self._bodies(), domains=domains,
+                          districts=districts,
                           period_kinds=PERIOD_KINDS, period_labels=PERIOD_LABELS,
                           percent=percent, category_name=str)
 
