@@ -48,6 +48,8 @@ CATALOGUE = {
                {"number": 2, "name": {"uk": "Активіст", "en": "Activist"}, "min_points": 77}],
     "rules": [{"rule": "appeal_accepted", "points": 13, "daily_cap": 4},
               {"rule": "appeal_rejected_spam", "points": -20, "daily_cap": None}],
+    "rewards": {"nominated_periods": ["month", "year"], "nominees_per_district": 4,
+                "nominees_city_wide": 2},
 }
 FEEDBACK = {"id": "fb-1", "author_id": "acc-1", "category": "idea",
             "text": "Додайте темну тему", "state": "answered",
@@ -132,6 +134,9 @@ def test_points_levels_and_badges_come_from_gamification_s_catalogue(helped):
     assert "-20" in spam and "no limit" in spam
     assert "Activist: from 77 points" in text
     assert "First appeal" in text and "First appeal accepted" in text
+    nominations = re.search(r'<p id="nominations">(.*?)</p>', text, re.S).group(1)
+    assert "(a month, a year), the 4 residents" in nominations
+    assert "the 2 residents with the most points in the whole city" in nominations
 
 
 def test_the_points_help_still_renders_while_gamification_restarts(helped):

@@ -45,6 +45,7 @@ POINT_RULES = {
     "appeal_rejected_spam": N_("A moderator rejects your appeal as spam"),
     "suggestion_useful": N_("Staff mark your suggestion about the portal as useful"),
 }
+PERIOD_NAMES = {"month": N_("a month"), "quarter": N_("a quarter"), "year": N_("a year")}
 FEEDBACK_CATEGORIES = {
     "idea": N_("A suggestion"),
     "complaint": N_("A complaint"),
@@ -124,7 +125,8 @@ class HelpPages:
             catalogue = self.gamification_rpc.badge_catalogue()
         except UNAVAILABLE:
             catalogue = None  # the words still help while gamification restarts
-        return self._help(request, "points", catalogue=catalogue, point_rules=POINT_RULES)
+        return self._help(request, "points", catalogue=catalogue, point_rules=POINT_RULES,
+                          period_names=PERIOD_NAMES)
 
     @page("GET", "/help/privacy")
     def help_privacy(self, request):
