@@ -169,7 +169,7 @@ def test_the_feedback_form_needs_a_session(helped):
     post = helped.api.post("/feedback", data={"category": "idea", "text": "x",
                                               "csrf_token": csrf_token(helped)},
                            allow_redirects=False)
-    assert post.status_code == 303 and post.headers["Location"].startswith("/signin")
+    assert post.status_code == 303 and post.headers["Location"] == "/signin?next=%2Ffeedback"
     assert not helped.feedback.submit_portal_feedback.called
 
 
@@ -244,13 +244,24 @@ def test_the_author_sees_their_own_feedback_with_the_staff_s_answer(helped, sign
 
     assert response.status_code == 200
     # only the reader's own, even for staff who may read everyone's
-    helped.feedback.list_portal_feedback.assert_called_once_with({"mine": True, "limit": 100})
+    helped.feedback.list_portal_feedback.assert_called_once_with({"mine": True, "limit": 20})
     assert "Додайте темну тему" in response.text
     assert "Дякуємо, додамо в наступному випуску." in response.text
     assert "Є відповідь" in response.text and "Пропозиція" in response.text
     assert "Позначено корисним" in response.text
     assert 'role="status"' in response.text
     assert "acc-staff" not in response.text and "acc-1" not in response.text
+
+
+def test_older_feedback_is_one_link_away(helped, signing_keys):
+    sign_in(helped, signing_keys)
+    helped.feedback.list_portal_feedback.return_value = {"items": [FEEDBACK], "next_cursor": "c-2"}
+
+    first = helped.api.get("/me/feedback")
+    assert '<a rel="next" href="/me/feedback?cursor=c-2">' in first.text
+    helped.api.get("/me/feedback?cursor=c-2")
+    assert helped.feedback.list_portal_feedback.call_args.args[0] == {
+        "mine": True, "limit": 20, "cursor": "c-2"}
 
 
 def test_nobody_else_sees_the_list_of_feedback(helped):

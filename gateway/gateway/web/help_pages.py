@@ -15,6 +15,8 @@ Mixed into the gateway's nameko service before
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from babel.units import format_unit
 from hromada_common.errors import InvalidInput
 from hromada_common.lifecycle import ALLOWED_TRANSITIONS, AppealState
@@ -58,6 +60,7 @@ FEEDBACK_STATES = {
     "closed": N_("Closed"),
 }
 CHOOSE_A_KIND = N_("Choose what kind of feedback this is.")
+FEEDBACK_PAGE = 20
 
 
 def duration(hours: int, locale: str) -> str:
@@ -153,9 +156,8 @@ class HelpPages:
     @page("POST", "/feedback")
     def feedback_post(self, request):
         """Send it (the same RPC as ``POST /api/v1/portal-feedback``), then see it listed."""
-        away = self._signed_in_or_redirect(request)
-        if away:
-            return away
+        if self._signed_in_or_redirect(request):
+            return see_other("/signin?next=%2Ffeedback")  # back to the form, not to /me
         form = self.sessions(request).form()
         values = {"category": form.get("category", ""), "text": form.get("text", "")}
         try:
@@ -175,8 +177,15 @@ class HelpPages:
         away = self._signed_in_or_redirect(request)
         if away:
             return away
-        listing = self.feedback_rpc.list_portal_feedback({"mine": True, "limit": 100})
+        query = {"mine": True, "limit": FEEDBACK_PAGE}
+        if request.args.get("cursor"):
+            query["cursor"] = request.args["cursor"][:1000]  # feedback checks it (422 page)
+        listing = self.feedback_rpc.list_portal_feedback(query)
+        next_url = None
+        if listing.get("next_cursor"):
+            next_url = "/me/feedback?" + urlencode({"cursor": listing["next_cursor"]})
         return self._page(request, "help/my_feedback.html", items=listing["items"],
+                          next_url=next_url,
                           feedback_categories=FEEDBACK_CATEGORIES,
                           feedback_states=FEEDBACK_STATES, notice=request.args.get("done"),
                           category_name=str)
