@@ -91,7 +91,8 @@ def deadline_rows(categories: list[dict], bodies: dict) -> list[dict]:
 
 class HelpPages:
     """The help pages and the portal feedback form. The service class that mixes this in
-    provides ``routing_rpc``, ``gamification_rpc``, ``feedback_rpc`` and (through
+    provides ``routing_rpc``, ``gamification_rpc``, ``feedback_rpc``, ``_bodies`` (from
+    :class:`~gateway.web.board_pages.BoardPages`) and (through
     :class:`~gateway.web.account_pages.AccountPages`) the session."""
 
     def _help(self, request, slug, **context):
@@ -112,7 +113,7 @@ class HelpPages:
     @page("GET", "/help/deadlines")
     def help_deadlines(self, request):
         """Each leaf category's deadline per complexity class, from routing's taxonomy."""
-        bodies = {b["code"]: b for b in self.routing_rpc.list_bodies()}
+        bodies = self._bodies()  # web.board_pages: kept a minute
         rows = deadline_rows(self.routing_rpc.list_categories(False), bodies)
         return self._help(request, "deadlines", domains=rows, complexities=COMPLEXITIES,
                           complexity_labels=COMPLEXITY_LABELS, duration=duration)
