@@ -31,6 +31,7 @@ from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, U
 from hromada_common.events import UNSTORABLE_MESSAGE, UNSTORABLE_TEXT
 from hromada_common.messaging.ledger import REQUEST_KEY_CONTEXT_KEY
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
@@ -411,6 +412,16 @@ class ProblemWsgiApp(WsgiApp):
         return problem_response(status, detail, instance_of(request), headers=headers)
 
 
+class EdgeRevocations(DependencyProvider):
+    """The gateway's own :class:`RevocationList` (the web server's feed: a shared extension,
+    one per container), so ``/ready`` can say whether the edge can judge tokens yet."""
+
+    revocation_feed = RevocationFeed()
+
+    def get_dependency(self, worker_ctx):
+        return self.revocation_feed.revocations
+
+
 class ProblemWebServer(WebServer):
     """nameko's web server with :class:`ProblemWsgiApp`, request-id and caller context data,
     token verification and rate limits."""
@@ -508,20 +519,32 @@ class HttpEntrypoint(HttpRequestHandler):
                 )
             self.access.check(identity)
             check_path_values(getattr(request, "path_values", None) or {})
-            context_data = self.server.context_data_from_headers(request, token)
-            args, kwargs = self.get_entrypoint_parameters(request)
-            self.check_signature(args, kwargs)
-            event = Event()
-            self.container.spawn_worker(
-                self, args, kwargs, context_data=context_data,
-                handle_result=partial(self.handle_result, event),
-            )
-            result = event.wait()
-            response = self.response_from_result(result)
+            response = self.cached_response(request, identity)
+            if response is None:
+                context_data = self.server.context_data_from_headers(request, token)
+                args, kwargs = self.get_entrypoint_parameters(request)
+                self.check_signature(args, kwargs)
+                event = Event()
+                self.container.spawn_worker(
+                    self, args, kwargs, context_data=context_data,
+                    handle_result=partial(self.handle_result, event),
+                )
+                result = event.wait()
+                response = self.response_from_result(result)
+                self.remember_response(request, identity, response)
         except Exception as exc:
             response = self.response_from_exception(exc, request)
         response.headers.update(limits)
         return response
+
+    def cached_response(self, request, identity):
+        """A response kept from an earlier identical request, or None to run a worker; after
+        the rate limits and the access check, so a cached answer obeys both. The API keeps
+        none (:class:`gateway.web.pages.PageEntrypoint` keeps public pages briefly)."""
+        return None
+
+    def remember_response(self, request, identity, response) -> None:
+        """Called with each response a worker made; see :meth:`cached_response`."""
 
     def caller(self, request) -> tuple[str | None, Identity | None]:
         """The access token ``request`` carries and whom it names ((None, None): anonymous).

@@ -38,6 +38,9 @@ def config(amqp_uri, signing_keys):
         "max_workers": 10,
         "rpc_timeout": 1,
         "ready_timeout": 0.5,
+        # Tests change the stand-ins' answers between requests; test_web_page_cache.py turns
+        # the page cache on where it is the subject.
+        "WEB_PAGE_CACHE_SECONDS": 0,
     }
 
 

@@ -26,8 +26,28 @@ def test_ready_when_every_service_is_healthy(gateway):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ready", "checks": {
+        "gateway": {"revocations": "ok"},
         "intake": HEALTHY, "routing": HEALTHY, "accounts": HEALTHY, "feedback": HEALTHY,
         "gamification": HEALTHY}}
+
+
+def test_not_ready_while_the_gateway_cannot_judge_tokens_yet(gateway, start_gateway):
+    """Until the revocation snapshot is in, every signed-in request would be a 503: so the
+    gateway is not ready either (a load balancer sends it nothing meanwhile)."""
+    for service in ("intake", "routing", "accounts", "feedback", "gamification"):
+        getattr(gateway, service).health.return_value = HEALTHY
+    from hromada_common.revocation import RevocationFeed
+
+    container = start_gateway.containers[-1]
+    feed = next(ext for ext in container.shared_extensions.values()
+                if isinstance(ext, RevocationFeed))
+    feed.revocations.snapshot_loaded = False
+
+    response = gateway.api.get("/ready", headers={"Authorization": None})  # probes send none
+
+    problem = assert_problem(response, 503, "unavailable")
+    assert problem["checks"]["gateway"] == {"revocations": "loading"}
+    assert "gateway" in problem["detail"]
 
 
 def test_not_ready_when_a_health_check_raises(gateway):

@@ -95,7 +95,10 @@ def test_an_appeals_page_shows_state_deadline_and_timeline_but_nobody_s_identity
 
     assert response.status_code == 200
     text = response.text
-    assert "Яма біля школи" in text and "Призначено" in text and "Подано" in text
+    assert "Яма біля школи" in text and "Призначено" in text
+    # the timeline in words: what happened, and who by role (web.resident_pages)
+    assert "Звернення подано" in text and "(мешканець)" in text
+    assert "Передано відповідальному органу" in text and "(автоматичний розподіл)" in text
     assert "Термін:" in text
     assert "acc-secret-author" not in text and "acc-x" not in text
     assert 'property="og:title" content="Яма біля школи"' in text
@@ -145,6 +148,19 @@ def test_static_assets_are_fingerprinted_and_cached_for_ever(portal):
         again = portal.api.get(url, headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304
     assert portal.api.get("/static/site.000000000000.css").status_code == 404
+
+
+def test_text_assets_go_gzipped_to_browsers_that_accept_it(portal):
+    page = portal.api.get("/").text
+    css = re.search(r'href="(/static/site\.[0-9a-f]{12}\.css)"', page).group(1)
+    plain = portal.api.get(css, headers={"Accept-Encoding": "identity"})
+    packed = portal.api.get(css, headers={"Accept-Encoding": "gzip, deflate"})
+
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.headers["Vary"] == "Accept-Encoding" == plain.headers["Vary"]
+    assert int(packed.headers["Content-Length"]) < int(plain.headers["Content-Length"])
+    assert packed.content == plain.content  # as requests decodes it: the same file
 
 
 def test_the_help_page_explains_every_state_of_the_lifecycle(portal):

@@ -6,6 +6,7 @@ once, at start.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
@@ -16,11 +17,17 @@ STATIC_PREFIX = "/static/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json")
+
+
 @dataclass(frozen=True)
 class Asset:
     content: bytes
     mimetype: str
     etag: str
+    gzipped: bytes | None = None
+    """The content gzip-compressed once at start, for browsers that accept it (text only;
+    images are compressed already)."""
 
 
 class Assets:
@@ -37,7 +44,13 @@ class Assets:
             mimetype = mimetypes.guess_type(relative)[0] or "application/octet-stream"
             if mimetype.startswith("text/") or mimetype.endswith("javascript"):
                 mimetype += "; charset=utf-8"
-            self._by_url[name] = Asset(content, mimetype, f'"{digest}"')
+            gzipped = None
+            if mimetype.startswith(COMPRESSIBLE):
+                # mtime=0: the same bytes on every start and every gateway instance.
+                gzipped = gzip.compress(content, compresslevel=9, mtime=0)
+                if len(gzipped) >= len(content):
+                    gzipped = None
+            self._by_url[name] = Asset(content, mimetype, f'"{digest}"', gzipped)
             self._url_of[relative] = STATIC_PREFIX + name
 
     def url(self, relative: str) -> str:

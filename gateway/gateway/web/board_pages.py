@@ -91,7 +91,7 @@ class BoardPages:
         return {c["code"]: c for c in self.routing_rpc.list_categories(False)
                 if c.get("level") == "domain"}
 
-    @page("GET", "/leaderboards")
+    @page("GET", "/leaderboards", cached=True)
     def leaderboards_page(self, request):
         """The residents' board (public names only) and the bodies' board of a period."""
         args = request.args
@@ -130,7 +130,7 @@ class BoardPages:
                           period_kinds=PERIOD_KINDS, period_labels=PERIOD_LABELS,
                           percent=percent, category_name=str)
 
-    @page("GET", "/bodies/<string:body>")
+    @page("GET", "/bodies/<string:body>", cached=True)
     def body_page(self, request, body):
         """One body's public record in the running month, quarter, year and all time."""
         bodies = self._bodies()

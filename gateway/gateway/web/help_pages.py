@@ -99,18 +99,18 @@ class HelpPages:
         return self._page(request, f"help/{slug or 'index'}.html", topics=HELP_TOPICS,
                           topic=slug, category_name=str, **context)
 
-    @page("GET", "/help")
+    @page("GET", "/help", cached=True)
     def help_page(self, request):
         """How an appeal moves, rendered from the one lifecycle definition."""
         lifecycle = [(state, STATE_MEANINGS[state], sorted(ALLOWED_TRANSITIONS[state]))
                      for state in AppealState]
         return self._help(request, "", lifecycle=lifecycle)
 
-    @page("GET", "/help/filing")
+    @page("GET", "/help/filing", cached=True)
     def help_filing(self, request):
         return self._help(request, "filing")
 
-    @page("GET", "/help/deadlines")
+    @page("GET", "/help/deadlines", cached=True)
     def help_deadlines(self, request):
         """Each leaf category's deadline per complexity class, from routing's taxonomy."""
         bodies = self._bodies()  # web.board_pages: kept a minute
@@ -118,11 +118,11 @@ class HelpPages:
         return self._help(request, "deadlines", domains=rows, complexities=COMPLEXITIES,
                           complexity_labels=COMPLEXITY_LABELS, duration=duration)
 
-    @page("GET", "/help/confirming")
+    @page("GET", "/help/confirming", cached=True)
     def help_confirming(self, request):
         return self._help(request, "confirming")
 
-    @page("GET", "/help/points")
+    @page("GET", "/help/points", cached=True)
     def help_points(self, request):
         """What earns points, the levels and the badges, from gamification's catalogue."""
         try:
@@ -132,11 +132,11 @@ class HelpPages:
         return self._help(request, "points", catalogue=catalogue, point_rules=POINT_RULES,
                           period_names=PERIOD_NAMES)
 
-    @page("GET", "/help/privacy")
+    @page("GET", "/help/privacy", cached=True)
     def help_privacy(self, request):
         return self._help(request, "privacy")
 
-    @page("GET", "/help/faq")
+    @page("GET", "/help/faq", cached=True)
     def help_faq(self, request):
         return self._help(request, "faq")
 

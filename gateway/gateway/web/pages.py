@@ -19,6 +19,7 @@ from gateway.http import PROBLEM_MIMETYPE, PUBLIC, Access, HttpEntrypoint
 from gateway.schemas import AppealListQuery, load_query
 
 from .assets import IMMUTABLE
+from .page_cache import CACHE_SECONDS_CONFIG_KEY, DEFAULT_CACHE_SECONDS, PageCache
 from .i18n import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, negotiate
 from .render import assets, gettext, render_page
 from .session import apply_cookies, caller_from_cookies, header_account
@@ -74,8 +75,24 @@ class PageEntrypoint(HttpEntrypoint):
     """An HTTP entrypoint whose failures are HTML pages in the reader's language. Pages are
     public unless they say otherwise (``access=``)."""
 
-    def __init__(self, method, url, access: Access = PUBLIC, **kwargs):
+    def __init__(self, method, url, access: Access = PUBLIC, cached: bool = False, **kwargs):
         super().__init__(method, url, access=access, **kwargs)
+        self.cached = cached  # a public page anonymous readers may get from the page cache
+
+    def setup(self):
+        super().setup()
+        seconds = self.container.config.get(CACHE_SECONDS_CONFIG_KEY, DEFAULT_CACHE_SECONDS)
+        self.page_cache = PageCache(float(seconds or 0) if self.cached else 0.0)
+
+    def cached_response(self, request, identity):
+        kept = self.page_cache.get(request, identity)
+        if kept is None:
+            return None
+        status, headers, body = kept
+        return Response(body, status=status, headers=headers)
+
+    def remember_response(self, request, identity, response) -> None:
+        self.page_cache.put(request, identity, response)
 
     def caller(self, request):
         """A page acts as the account of its session cookie, never of a bearer header."""
@@ -146,14 +163,14 @@ class WebPages:
         return render_page(template, locale, request, status=status, states=STATE_LABELS,
                            **context)
 
-    @page("GET", "/")
+    @page("GET", "/", cached=True)
     def home_page(self, request):
         """What the platform is, how to file, and the city's figures at a glance."""
         statistics = self.intake_rpc.statistics()
         recent = self.intake_rpc.list_appeals({"limit": 6})["items"]
         return self._page(request, "home.html", statistics=statistics, recent=recent)
 
-    @page("GET", "/appeals")
+    @page("GET", "/appeals", cached=True)
     def appeals_page(self, request):
         """The public list of appeals with filters and paging (no personal data)."""
         errors = {}
@@ -181,13 +198,22 @@ class WebPages:
                           bodies=bodies, districts=districts,
                           status=400 if errors else 200)
 
-    @page("GET", "/appeals/<string:appeal_id>")
+    @page("GET", "/appeals/<string:appeal_id>", cached=True)
     def appeal_page(self, request, appeal_id):
         """One appeal's public page: its state, deadline and timeline in words."""
+        return self._appeal_page(request, appeal_id)
+
+    def _appeal_page(self, request, appeal_id, status=200, **context):
         appeal = self.intake_rpc.get_appeal(appeal_id)
-        appeal.pop("author_id", None)  # public page: nobody's identity, even when allowed
-        return self._page(request, "appeal.html", appeal=appeal,
-                          done=appeal["state"] in DONE_STATES)
+        context = self._appeal_extras(request, appeal) | context
+        # public page: nobody's identity, even when allowed (a copy: the answer is not ours)
+        appeal = {key: value for key, value in appeal.items() if key != "author_id"}
+        return self._page(request, "appeal.html", status=status, appeal=appeal,
+                          done=appeal["state"] in DONE_STATES, **context)
+
+    def _appeal_extras(self, request, appeal) -> dict:
+        """What a mixin adds to an appeal's page for its reader (web.resident_pages)."""
+        return {}
 
     @page("GET", "/lang/<string:locale>")
     def choose_language(self, request, locale):
@@ -206,8 +232,11 @@ class WebPages:
         asset = assets().get(name)
         if asset is None:
             return Response("not found", status=404, mimetype="text/plain")
+        headers = {"ETag": asset.etag, "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
         if request.headers.get("If-None-Match") == asset.etag:
-            return Response(status=304, headers={"ETag": asset.etag, "Cache-Control": IMMUTABLE})
-        return Response(asset.content, mimetype=asset.mimetype,
-                        headers={"ETag": asset.etag, "Cache-Control": IMMUTABLE,
-                                 "X-Content-Type-Options": "nosniff"})
+            return Response(status=304, headers=headers)
+        headers["X-Content-Type-Options"] = "nosniff"
+        if asset.gzipped is not None and "gzip" in request.accept_encodings:
+            headers["Content-Encoding"] = "gzip"
+            return Response(asset.gzipped, mimetype=asset.mimetype, headers=headers)
+        return Response(asset.content, mimetype=asset.mimetype, headers=headers)

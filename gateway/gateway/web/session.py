@@ -82,6 +82,12 @@ def apply_cookies(request, response) -> None:
             response.set_cookie(name, value, path="/", httponly=True, samesite="Lax", **options)
 
 
+def has_queued_cookies(request) -> bool:
+    """Whether the request's worker queued a cookie for its answer (a session refresh, a new
+    CSRF value): such an answer belongs to that browser alone."""
+    return bool(request.environ.get(_COOKIES_KEY))
+
+
 def header_account(request, session: "Session | None" = None) -> dict:
     """What the page header shows: signed in or not, the display name, and the CSRF token
     of the sign-out button (None outside a worker, e.g. on an error page: then a link)."""
@@ -187,6 +193,11 @@ class Session:
     def remember_name(self, display_name: str | None) -> None:
         if display_name:
             self._queue(NAME_COOKIE, quote(display_name, safe=""), REFRESH_MAX_AGE)
+
+    def keep_cookie(self, name: str, value: str | None, max_age: int | None = None) -> None:
+        """Set a cookie of the portal's own on the answer (``None`` clears it), with the
+        session cookies' attributes (``HttpOnly``, ``SameSite=Lax``, ``Secure`` over HTTPS)."""
+        self._queue(name, value, max_age)
 
     def end(self) -> None:
         """Signed out (or the session is gone): clear the cookies, forget the token."""

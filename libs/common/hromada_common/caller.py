@@ -27,6 +27,12 @@ class Caller:
             self._identity = self._verifier.verify(self._token)
         return self._identity
 
+    def revocations_status(self) -> str:
+        """``ok`` when this process can tell revoked tokens from valid ones, else ``loading``
+        (health checks include it: see :meth:`RevocationList.status`)."""
+        revocations = getattr(self._verifier, "revocations", None)
+        return "ok" if revocations is None else revocations.status()
+
     def require(self) -> Identity:
         identity = self.identity()
         if identity is None:

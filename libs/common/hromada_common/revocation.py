@@ -98,6 +98,13 @@ class RevocationList:
             self.snapshot_loaded = True
         self._sweep()
 
+    def status(self) -> str:
+        """``ok`` once this process can judge every token (the start-up snapshot is in);
+        ``loading`` before: readiness probes report it, so no load balancer sends requests
+        that would be answered 503 meanwhile."""
+        with self._lock:
+            return "ok" if self.snapshot_loaded else "loading"
+
     def mark_listening(self) -> None:
         """The broadcast queue is bound: every revocation from now on will arrive."""
         with self._lock:

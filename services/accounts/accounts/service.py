@@ -261,8 +261,10 @@ class AccountsService:
 
     @rpc
     def health(self):
-        """Checks the database; the broker answered if this call arrived."""
-        return handlers.health(self.uow()) | {"broker": "ok"}
+        """Checks the database and that token revocations are loaded; the broker answered if
+        this call arrived."""
+        return handlers.health(self.uow()) | {"broker": "ok",
+                                              "revocations": self.caller.revocations_status()}
 
     # ---------------------------------------------------------------- events, timers
 

@@ -660,4 +660,4 @@ def test_nothing_is_seeded_outside_demo_mode(accounts_container):
 
 
 def test_health(accounts_container):
-    assert call(accounts_container, "health") == {"database": "ok", "broker": "ok"}
+    assert call(accounts_container, "health") == {"database": "ok", "broker": "ok", "revocations": "ok"}

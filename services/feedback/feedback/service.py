@@ -92,8 +92,10 @@ class FeedbackService:
 
     @rpc
     def health(self):
-        """Checks the database; the broker answered if this call arrived."""
-        return handlers.health(self.uow()) | {"broker": "ok"}
+        """Checks the database and that token revocations are loaded; the broker answered if
+        this call arrived."""
+        return handlers.health(self.uow()) | {"broker": "ok",
+                                              "revocations": self.caller.revocations_status()}
 
     # --- events and timers ------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ def of(appeal_id, event_type):
 
 
 def test_health_reports_database_and_broker(platform):
-    assert platform.call("health") == {"database": "ok", "broker": "ok"}
+    assert platform.call("health") == {"database": "ok", "broker": "ok", "revocations": "ok"}
 
 
 # --- projection --------------------------------------------------------------------------

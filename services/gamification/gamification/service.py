@@ -32,10 +32,11 @@ class GamificationService:
 
     @rpc
     def health(self):
-        """Checks the database; the broker answered if this call arrived."""
+        """Checks the database and that token revocations are loaded; the broker answered if
+        this call arrived."""
         with self.uow() as uow:
             uow.session.execute(text("SELECT 1"))
-        return {"database": "ok", "broker": "ok"}
+        return {"database": "ok", "broker": "ok", "revocations": self.caller.revocations_status()}
 
     # --- consumed events: each applied once, by every part, in one transaction ---------------
 

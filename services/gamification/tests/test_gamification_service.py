@@ -2,4 +2,4 @@
 
 
 def test_health_reports_database_and_broker(driver):
-    assert driver.call("health") == {"database": "ok", "broker": "ok"}
+    assert driver.call("health") == {"database": "ok", "broker": "ok", "revocations": "ok"}

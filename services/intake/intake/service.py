@@ -58,8 +58,10 @@ class IntakeService:
 
     @rpc
     def health(self):
-        """Checks the database; the broker answered if this call arrived."""
-        return handlers.health(self.uow()) | {"broker": "ok"}
+        """Checks the database and that token revocations are loaded; the broker answered if
+        this call arrived."""
+        return handlers.health(self.uow()) | {"broker": "ok",
+                                              "revocations": self.caller.revocations_status()}
 
     @event_handler(ev.APPEAL_ASSIGNED)
     def handle_appeal_assigned(self, envelope):

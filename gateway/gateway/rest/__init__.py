@@ -1,0 +1,1 @@
+"""The gateway's REST edge, one module per resource."""
