@@ -190,6 +190,9 @@ class AppealListQuery(RequestSchema):
     state = fields.String(validate=validate.OneOf(STATES))
     category = fields.String(validate=[validate.Length(1, CATEGORY_CODE_MAX_LENGTH), CATEGORY_CODE])
     body = fields.String(validate=validate.Length(1, 200), metadata={"description": "Code of the responsible body."})
+    district = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "Code of the city district routing found the appeal in (appeals "
+                       "routed before intake kept districts have none)."})
     created_from = fields.AwareDateTime(
         default_timezone=timezone.utc,
         metadata={"description": "ISO 8601; without an offset it is taken as UTC."},

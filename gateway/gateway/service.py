@@ -16,7 +16,7 @@ from gateway.rpc import TimeoutRpcProxy
 # namespace that has entrypoints for a service of its own.
 from gateway.rest import accounts_admin, answers, appeals, auth, gamification, me, operations
 from gateway.rest import photos, portal_feedback, support, taxonomy, workflow
-from gateway.web import account_pages, filing_pages
+from gateway.web import account_pages, board_pages, filing_pages, help_pages
 from gateway.web import pages as web
 from gateway.web import resident_pages
 
@@ -35,8 +35,10 @@ class GatewayService(
     accounts_admin.AccountAdminRoutes,
     gamification.GamificationRoutes,
     operations.OperationRoutes,
-    # the portal: the resident's, filing and account pages first, as they add the session to
-    # every page's header
+    # the portal: the boards, help, resident's, filing and account pages first, as they add
+    # the session to every page's header
+    board_pages.BoardPages,
+    help_pages.HelpPages,
     resident_pages.ResidentPages,
     filing_pages.FilingPages,
     account_pages.AccountPages,

@@ -45,5 +45,5 @@ def test_openapi_document_describes_appeals_and_problems(gateway):
     headers = {p["name"] for p in post["parameters"] if p["in"] == "header"}
     assert "Idempotency-Key" in headers
     query = {p["name"] for p in document["paths"]["/api/v1/appeals"]["get"]["parameters"] if p["in"] == "query"}
-    assert query == {"state", "category", "body", "created_from", "created_to", "bbox", "limit",
+    assert query == {"state", "category", "body", "district", "created_from", "created_to", "bbox", "limit",
                      "cursor", "mine"}

@@ -10,7 +10,7 @@ import time
 from urllib.parse import urlencode
 
 from hromada_common.errors import InvalidInput
-from hromada_common.lifecycle import ALLOWED_TRANSITIONS, AppealState, DONE_STATES
+from hromada_common.lifecycle import AppealState, DONE_STATES
 from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
@@ -180,6 +180,11 @@ class WebPages:
             query = {"limit": 20}
         query.pop("mine", None)
         query["limit"] = min(query.get("limit") or 20, 50)
+        bodies, districts = self._bodies(), self._districts()  # web.board_pages
+        for key, known in (("body", bodies), ("district", districts)):
+            if query.get(key) and query[key] not in known:
+                errors[key] = ["unknown"]
+                query.pop(key)
         filters = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in query.items()}
         listing = self.intake_rpc.list_appeals(filters)
         next_url = None
@@ -189,6 +194,7 @@ class WebPages:
         categories = sorted(self._category_names())
         return self._page(request, "appeals.html", appeals=listing["items"], next_url=next_url,
                           errors=errors, query=request.args, categories=categories,
+                          bodies=bodies, districts=districts,
                           status=400 if errors else 200)
 
     @page("GET", "/appeals/<string:appeal_id>", cached=True)
@@ -207,13 +213,6 @@ class WebPages:
     def _appeal_extras(self, request, appeal) -> dict:
         """What a mixin adds to an appeal's page for its reader (web.resident_pages)."""
         return {}
-
-    @page("GET", "/help", cached=True)
-    def help_page(self, request):
-        """How an appeal moves, rendered from the one lifecycle definition."""
-        lifecycle = [(state, STATE_MEANINGS[state], sorted(ALLOWED_TRANSITIONS[state]))
-                     for state in AppealState]
-        return self._page(request, "help.html", lifecycle=lifecycle)
 
     @page("GET", "/lang/<string:locale>")
     def choose_language(self, request, locale):

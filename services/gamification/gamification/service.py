@@ -110,8 +110,11 @@ class GamificationService:
 
     @rpc
     def badge_catalogue(self):
-        """Public: every badge with its name, description and threshold; levels and rules."""
-        return residents.badge_catalogue()
+        """Public: every badge with its name, description and threshold; levels and rules;
+        and how rewards are nominated (``rewards``: the period kinds, nominees per district
+        and city-wide), so the portal's help is rendered from the rules in force."""
+        return residents.badge_catalogue() | {
+            "rewards": rewards.nomination_rules(self.rewards_settings)}
 
     @command
     def set_public_profile(self, payload):

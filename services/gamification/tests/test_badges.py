@@ -65,6 +65,9 @@ def test_catalogue_lists_badges_with_thresholds_and_levels(driver):
     assert badges["quality_critic"]["description"]["uk"]
     assert [level["min_points"] for level in catalogue["levels"]] == [0, 50, 200, 500, 1000]
     assert {r["rule"]: r["points"] for r in catalogue["rules"]}["appeal_rejected_spam"] == -20
+    # the rewards settings in force (config.yml's defaults here)
+    assert catalogue["rewards"] == {"nominated_periods": ["month", "quarter", "year"],
+                                    "nominees_per_district": 3, "nominees_city_wide": 0}
 
 
 def test_confirmed_counter_reaches_ten_confirmed(driver, listener):

@@ -36,6 +36,8 @@ class ListFiltersIn(_Strict):
     state = fields.String(load_default=None)
     category = fields.String(load_default=None)
     body = fields.String(load_default=None)
+    district = fields.String(load_default=None, metadata={
+        "description": "code of the city district routing found the appeal in"})
     created_from = fields.AwareDateTime(load_default=None)
     created_to = fields.AwareDateTime(load_default=None)
     bbox = fields.List(fields.Float(allow_nan=False), load_default=None,

@@ -1,6 +1,7 @@
 """Interface tests of the intake service: a real nameko container against real RabbitMQ (a
 throwaway vhost) and real PostgreSQL (a throwaway database)."""
 import os
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,12 +14,13 @@ from hromada_common.testing.helpers import publish_events, wait_until
 from .conftest import valid_payload
 
 
-def assigned_event(appeal, body="kyivavtodor"):
+def assigned_event(appeal, body="kyivavtodor", **extra):
     now = datetime.now(timezone.utc)
     return ev.make_event(ev.APPEAL_ASSIGNED, {
         "appeal_id": appeal["id"], "appeal_version": appeal["version"],
         "category": appeal["category"], "body": body, "complexity": "standard",
         "due_at": now + timedelta(days=2), "assigned_at": now, "rule": "category default body",
+        **extra,
     }, source="/hromada/routing", subject=appeal["id"], actor="routing")
 
 
@@ -192,6 +194,22 @@ def test_list_filters_and_cursor_pagination(with_taxonomy):
         with pytest.raises(InvalidInput) as err:
             list_appeals({"cursor": "garbage"})
         assert set(err.value.fields) == {"cursor"}
+
+
+def test_the_list_filters_by_the_district_routing_found(with_taxonomy, hromada_amqp_uri):
+    district = f"district-{uuid.uuid4().hex[:8]}"  # unique per run: the database is shared
+    inside, elsewhere, unknown = (submit(with_taxonomy, valid_payload()) for _ in range(3))
+    for appeal, extra in ((inside, {"district": district}), (elsewhere, {"district": "other"}),
+                          (unknown, {})):  # an event of before the field: no district
+        with entrypoint_waiter(with_taxonomy, "handle_appeal_assigned", timeout=10):
+            publish_events(hromada_amqp_uri, [assigned_event(appeal, **extra)])
+
+    with entrypoint_hook(with_taxonomy, "list_appeals") as list_appeals:
+        found = list_appeals({"district": district, "limit": 100})["items"]
+        everything = {a["id"] for a in list_appeals({"limit": 100})["items"]}
+
+    assert [a["id"] for a in found] == [inside["id"]]
+    assert {inside["id"], elsewhere["id"], unknown["id"]} <= everything
 
 
 def test_intake_runs_on_the_sqlite_fallback(container_factory, hromada_amqp_uri, tmp_path,

@@ -112,6 +112,13 @@ class RoutingService:
         """Every executor body (public)."""
         return workflow.list_bodies(self.uow(), taxonomy_cache)
 
+    @rpc
+    def list_districts(self):
+        """The city's districts (public): ``[{"code", "name": {"uk", "en"}}]``, in the data
+        file's order; the codes appeals are filed under (``appeal.assigned``'s ``district``)."""
+        return [{"code": d.code, "name": {"uk": d.name_uk, "en": d.name_en}}
+                for d in self.settings.districts]
+
     @command
     def create_category(self, payload):
         """Administrators: add a domain, category or leaf; publishes the new taxonomy."""

@@ -371,6 +371,14 @@ def test_unknown_category_is_not_found_and_there_is_no_delete(seeded_routing, st
     assert not hasattr(RoutingService, "delete_category")
 
 
+def test_list_districts_is_public_with_both_names(seeded_routing):
+    districts = call(seeded_routing, "list_districts")
+    by_code = {d["code"]: d for d in districts}
+    assert {"podilskyi", "obolonskyi", "darnytskyi"} <= set(by_code)
+    assert by_code["podilskyi"]["name"] == {"uk": "Подільський район",
+                                            "en": "Podilskyi district"}
+
+
 def test_list_bodies_is_public(seeded_routing):
     bodies = call(seeded_routing, "list_bodies")
     codes = {b["code"] for b in bodies}

@@ -103,6 +103,14 @@ class RewardsSettings:
         )
 
 
+def nomination_rules(settings: RewardsSettings) -> dict:
+    """What the public may know of the rewards settings: which periods are nominated and
+    how many residents per district (and city-wide) each time."""
+    return {"nominated_periods": list(settings.nominated_periods),
+            "nominees_per_district": settings.nominees_per_district,
+            "nominees_city_wide": settings.nominees_city_wide}
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 def _now() -> datetime:

@@ -44,6 +44,7 @@ class AppealRecord(Base):
     state: Mapped[str] = mapped_column(String(32), index=True)
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[str | None] = mapped_column(String(64), index=True)
+    district: Mapped[str | None] = mapped_column(String(64), index=True)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     complexity: Mapped[str | None] = mapped_column(String(16))
     escalated: Mapped[bool] = mapped_column(default=False, server_default="false")

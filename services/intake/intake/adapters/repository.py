@@ -50,6 +50,7 @@ def _to_domain(record: AppealRecord, with_history: bool = True) -> Appeal:
         author_id=record.author_id, channel=record.channel, created_at=aware(record.created_at),
         updated_at=aware(record.updated_at), state=AppealState(record.state),
         version=record.version, extra_fields=record.extra_fields or {}, body=record.body,
+        district=record.district,
         due_at=aware(record.due_at), complexity=record.complexity,
         escalated=bool(record.escalated), rework_count=record.rework_count or 0,
         rating=record.rating, supporters_count=record.supporters_count or 0,
@@ -85,7 +86,8 @@ class AppealRepository:
             category=appeal.category, lat=appeal.location.lat, lon=appeal.location.lon,
             address=appeal.location.address, author_id=appeal.author_id, channel=appeal.channel,
             extra_fields=appeal.extra_fields, state=appeal.state.value, version=appeal.version,
-            body=appeal.body, due_at=appeal.due_at, complexity=appeal.complexity,
+            body=appeal.body, district=appeal.district, due_at=appeal.due_at,
+            complexity=appeal.complexity,
             escalated=appeal.escalated, rework_count=appeal.rework_count, rating=appeal.rating,
             created_at=appeal.created_at, updated_at=appeal.updated_at,
             idempotency_key=idempotency_key, request_hash=request_hash,
@@ -113,6 +115,7 @@ class AppealRepository:
         record.state = appeal.state.value
         record.version = appeal.version
         record.body = appeal.body
+        record.district = appeal.district
         record.due_at = appeal.due_at
         record.complexity = appeal.complexity
         record.escalated = appeal.escalated
@@ -149,8 +152,8 @@ class AppealRepository:
         self.session.execute(update(AppealRecord).where(AppealRecord.author_id == account_id)
                              .values(author_id=None, idempotency_key=None, request_hash=None))
 
-    def list(self, *, state=None, category=None, body=None, created_from=None, created_to=None,
-             bbox=None, cursor=None, limit=20, author_id=None) -> tuple[list[Appeal], str | None]:
+    def list(self, *, state=None, category=None, body=None, district=None, created_from=None,
+             created_to=None, bbox=None, cursor=None, limit=20, author_id=None) -> tuple[list[Appeal], str | None]:
         """Newest first, keyset-paginated on (created_at, id) so pages never skip or repeat."""
         query = select(AppealRecord)
         if author_id:
@@ -163,6 +166,8 @@ class AppealRepository:
                                     AppealRecord.category.startswith(category + ".")))
         if body:
             query = query.where(AppealRecord.body == body)
+        if district:
+            query = query.where(AppealRecord.district == district)
         if created_from:
             query = query.where(AppealRecord.created_at >= created_from)
         if created_to:

@@ -72,6 +72,7 @@ class Appeal:
     updated_at: datetime
     extra_fields: dict = field(default_factory=dict)
     body: str | None = None
+    district: str | None = None
     due_at: datetime | None = None
     complexity: str | None = None
     escalated: bool = False
@@ -105,10 +106,12 @@ class Appeal:
         self.events.append(AppealStateChanged(self, previous, entry))
 
     def assign(self, *, body: str, due_at: datetime, complexity: str, at: datetime,
-               by: str, cause: str) -> None:
-        """Routing chose the body that must act and its deadline."""
+               by: str, cause: str, district: str | None = None) -> None:
+        """Routing chose the body that must act and its deadline (and found the city
+        district the appeal lies in, None outside every district)."""
         self._move_to(AppealState.ASSIGNED, at=at, by=by, cause=cause)
         self.body = body
+        self.district = district
         self.due_at = due_at
         self.complexity = complexity
 

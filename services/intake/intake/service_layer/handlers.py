@@ -478,7 +478,7 @@ def apply_assignment(uow, envelope: dict) -> None:
     """Routing assigned (or reassigned) the appeal to a body with a deadline."""
     _apply(uow, envelope, ev.APPEAL_ASSIGNED, lambda appeal, data, env: appeal.assign(
         body=data["body"], due_at=data["due_at"], complexity=data["complexity"],
-        at=data["assigned_at"], by=env["actor"], cause=env["id"]))
+        at=data["assigned_at"], by=env["actor"], cause=env["id"], district=data["district"]))
 
 
 def replace_taxonomy(uow, envelope: dict) -> bool:
