@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from gateway.http import PROBLEM_MIMETYPE, PUBLIC, Access, HttpEntrypoint
 from gateway.schemas import AppealListQuery, load_query
 
+from .maps import MapSettings
 from .page_cache import CACHE_SECONDS_CONFIG_KEY, DEFAULT_CACHE_SECONDS, PageCache
 from .i18n import DEFAULT_LOCALE, LANG_COOKIE, LOCALES, negotiate
 from .render import assets, gettext, render_page
@@ -150,6 +151,7 @@ class WebPages:
     ``intake_rpc`` and ``routing_rpc``."""
 
     category_names = CategoryNames()
+    maps = MapSettings()
 
     def _category_names(self) -> dict:
         return self.category_names.get(self.routing_rpc)
@@ -194,7 +196,8 @@ class WebPages:
         categories = sorted(self._category_names())
         return self._page(request, "appeals.html", appeals=listing["items"], next_url=next_url,
                           errors=errors, query=request.args, categories=categories,
-                          bodies=bodies, districts=districts,
+                          bodies=bodies, districts=districts, map=self.maps.for_template(),
+                          headers={"Content-Security-Policy": self.maps.csp},
                           status=400 if errors else 200)
 
     @page("GET", "/appeals/<string:appeal_id>", cached=True)
