@@ -475,7 +475,8 @@ def test_when_intake_refuses_the_photos_the_appeal_stays_filed_and_the_files_go(
     response = web.api.post("/file/submit", data=data,
                             files=[("photos", ("street.jpg", jpeg_with_gps(), "image/jpeg"))])
 
-    assert response.status_code == 200 and f"/file/filed/{appeal_id}?photos=not-added" in response.url
+    assert response.status_code == 200
+    assert f"/file/filed/{appeal_id}?photos=not-added" in response.url
     assert 'id="photos-failed" role="alert"' in response.text
     assert "Ваше звернення подано, але його фото додати не вдалося." in response.text
     assert web.intake.attach_photos.called and stored_files(config) == []
@@ -543,8 +544,9 @@ def test_the_last_step_offers_open_appeals_nearby_to_support_instead(web):
     assert f'href="/appeals/{with_photo["id"]}"' in section and "за 11 м" in section
     assert "Підтримали: 4" in section
     assert f'<img src="/media/{key}.thumb.jpg"' in section and 'loading="lazy"' in section
-    form = re.search(rf'<form method="post" action="/appeals/{with_photo["id"]}/support">(.*?)</form>',
-                     section, re.S)
+    form = re.search(
+        rf'<form method="post" action="/appeals/{with_photo["id"]}/support">(.*?)</form>',
+        section, re.S)
     assert form and 'name="csrf_token"' in form.group(1)
     assert "Підтримати це замість нового" in form.group(1)
     assert f'action="/appeals/{supported["id"]}/support"' not in section

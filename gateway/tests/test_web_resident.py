@@ -402,6 +402,7 @@ def test_when_the_photo_cannot_be_attached_the_rework_stands_and_says_so(web, si
     assert stored_files(config) == []
     page = web.api.get(response.headers["Location"])
     assert "Фото додати не вдалося." in page.text
+    assert forms_on(page.text) == {"comment"}  # the rework is under way: no second one
 
 
 def test_a_stranger_cannot_attach_a_rework_photo(web, signing_keys, config):

@@ -327,7 +327,7 @@ class ResidentPages:
                            if isinstance(appeal.get(k), int)), None)
         notice = request.args.get("done", "")
         actions = resident_actions(appeal["state"], is_author)
-        if notice in ("confirmed", "rework"):  # the new state reaches intake a moment later
+        if notice in ("confirmed", "rework", "rework-without-photo"):  # the new state comes later
             actions = [a for a in actions if a not in RESIDENT_MOVES.values()]
         identity = self.sessions(request).identity
         # Residents other than the author support; staff do not (intake decides again).
