@@ -7,6 +7,7 @@ import io
 import os
 import re
 import time
+import uuid
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +23,7 @@ NARROWEST = {"width": 320, "height": 640}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
 WAIT = 15
+PASSWORD = "a long enough passphrase 42"
 
 
 @cache
@@ -197,3 +199,30 @@ def mailed_code(platform, email, newer_than=None, timeout=20) -> str:
             return code
         time.sleep(0.2)
     raise AssertionError(f"no code mailed to {email}")
+
+
+def new_email() -> str:
+    return f"browser-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def register_and_verify(browser, portal, platform, email, name="Оксана Коваль"):
+    """A new account through the pages: register, then the mailed code; ends on /signin."""
+    go(browser, portal + "/register")
+    fill(browser, display_name=name, email=email, password=PASSWORD)
+    submit(browser, "/register")
+    assert path(browser).startswith("/verify")
+    fill(browser, code=mailed_code(platform, email))
+    submit(browser, "/verify")
+    assert path(browser).startswith("/signin")
+
+
+def sign_in_as_a_new_resident(browser, portal, platform, next_path="/me") -> str:
+    """A confirmed account of its own for the journey (the demo accounts are shared with the
+    other e2e tests), signed in and on ``next_path``; its email."""
+    email = new_email()
+    register_and_verify(browser, portal, platform, email)
+    go(browser, f"{portal}/signin?next={next_path}")
+    fill(browser, email=email, password=PASSWORD)
+    submit(browser, "/signin")
+    assert path(browser).startswith(next_path)
+    return email

@@ -1,29 +1,13 @@
 """The account pages in a real browser: register, confirm the mailed code, sign in, the
 account page, sign out; the password reset; errors announced beside their fields."""
-import uuid
-
 import pytest
 from selenium.webdriver.common.by import By
 
-from .support import (check_page, choose, click, field_error, fill, go, mailed_code, path,
+from .support import (PASSWORD, check_page, choose, click, field_error, fill, go, mailed_code,
+                      new_email, path, register_and_verify, sign_in_as_a_new_resident,
                       submit)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-PASSWORD = "a long enough passphrase 42"
-
-
-def new_email() -> str:
-    return f"browser-{uuid.uuid4().hex[:10]}@example.org"
-
-
-def register_and_verify(browser, portal, platform, email, name="Оксана Коваль"):
-    go(browser, portal + "/register")
-    fill(browser, display_name=name, email=email, password=PASSWORD)
-    submit(browser, "/register")
-    assert path(browser).startswith("/verify")
-    fill(browser, code=mailed_code(platform, email))
-    submit(browser, "/verify")
-    assert path(browser).startswith("/signin")
 
 
 def test_a_resident_registers_confirms_signs_in_sees_the_account_and_signs_out(
@@ -59,7 +43,7 @@ def test_a_resident_registers_confirms_signs_in_sees_the_account_and_signs_out(
 
 def test_a_wrong_password_is_announced_beside_the_field(browser, portal):
     go(browser, portal + "/signin")
-    fill(browser, email="resident@demo.hromada", password="not the password at all")
+    fill(browser, email=new_email(), password="not the password at all")
     submit(browser, "/signin")
 
     assert field_error(browser, "password")
@@ -122,7 +106,7 @@ def test_a_resident_resets_a_forgotten_password(browser, portal, platform):
     assert path(browser) == "/me"
 
 
-def test_the_portal_works_with_javascript_off(browser_without_js, portal):
+def test_the_portal_works_with_javascript_off(browser_without_js, portal, platform):
     browser = browser_without_js
     go(browser, portal + "/appeals")
     choose(browser, "state", "assigned")
@@ -132,9 +116,6 @@ def test_the_portal_works_with_javascript_off(browser_without_js, portal):
     click(browser, link="English")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
 
-    go(browser, portal + "/signin?next=/me")
-    fill(browser, email="resident@demo.hromada", password="demo-password")
-    submit(browser, "/signin")
-    assert path(browser) == "/me"
+    sign_in_as_a_new_resident(browser, portal, platform, "/me")  # register, verify, sign in
     submit(browser, "/signout")
     assert browser.find_element(By.CSS_SELECTOR, 'header a[href="/signin"]').is_displayed()

@@ -2,8 +2,7 @@
 import pytest
 from selenium.webdriver.common.by import By
 
-from .support import check_page, field_error, fill, go, path, submit
-from .test_resident_pages import sign_in_as_the_demo_resident
+from .support import check_page, field_error, fill, go, path, sign_in_as_a_new_resident, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -25,8 +24,8 @@ def test_every_help_page_and_the_boards_pass_the_checks(browser, portal):
     check_page(browser)
 
 
-def test_a_resident_sends_portal_feedback_and_sees_their_points(browser, portal, tokens):
-    sign_in_as_the_demo_resident(browser, portal, "/feedback")
+def test_a_resident_sends_portal_feedback_and_sees_their_points(browser, portal, platform):
+    sign_in_as_a_new_resident(browser, portal, platform, "/feedback")
     check_page(browser, "feedback")
     submit(browser, "/feedback")  # nothing chosen, nothing written
     assert field_error(browser, "text")

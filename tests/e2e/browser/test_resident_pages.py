@@ -1,26 +1,18 @@
 """A signed-in resident's pages in a real browser: filing an appeal through the four steps
-(the map's pin with JavaScript on), then the resident's appeals and notifications."""
+(the map's pin with JavaScript on), then the resident's appeals and notifications; each
+journey with an account of its own."""
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from .support import WAIT, check_page, click, fill, go, path, submit
+from .support import WAIT, check_page, click, fill, go, path, sign_in_as_a_new_resident, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-def sign_in_as_the_demo_resident(browser, portal, next_path):
-    from deploy.demo import DEMO_PASSWORD
-
-    go(browser, f"{portal}/signin?next={next_path}")
-    fill(browser, email="resident@demo.hromada", password=DEMO_PASSWORD)
-    submit(browser, "/signin")
-    assert path(browser).startswith(next_path)
-
-
 def test_a_resident_files_an_appeal_with_the_map_and_finds_it_among_their_own(
-        browser, portal, tokens):  # tokens: the demo accounts are seeded
-    sign_in_as_the_demo_resident(browser, portal, "/file")
+        browser, portal, platform):
+    sign_in_as_a_new_resident(browser, portal, platform, "/file")
     check_page(browser, "file-category")
 
     go(browser, portal + "/file?q=street+light")
