@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+import eventlet
 from hromada_common.errors import InvalidInput
 from hromada_common.lifecycle import AppealState, DONE_STATES
 from nameko.extensions import DependencyProvider
@@ -88,6 +89,9 @@ class PageEntrypoint(HttpEntrypoint):
         kept = self.page_cache.get(request, identity)
         if kept is None:
             return None
+        # A kept page costs no I/O wait, so without this the green thread of one keep-alive
+        # connection would answer it again and again while the others starve (a long tail).
+        eventlet.sleep(0)
         status, headers, body = kept
         return Response(body, status=status, headers=headers)
 
