@@ -435,6 +435,15 @@ class ProblemWebServer(WebServer):
         self.rate_limits = RateLimitGate.from_config(config)
         self.header_policy = HeaderPolicy.from_config(config)
 
+    def process_request(self, sock, address):
+        # No Nagle: a page longer than one segment is written in several sends, and the last
+        # would otherwise wait for the client's delayed ACK (40 ms on Linux) on keep-alive.
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # not a TCP socket (a test's socketpair): nothing to tune
+            pass
+        super().process_request(sock, address)
+
     def stop(self):
         super().stop()
         self.rate_limits.close()
