@@ -1,0 +1,22 @@
+"""The checks themselves can fail: a page with known violations does not pass them."""
+import urllib.parse
+
+import pytest
+
+from .support import check_accessibility, check_fits_320px
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+BAD_PAGE = """<!doctype html><html><head><title>bad</title></head><body>
+<p style="color:#bbb;background:#fff">faint text</p>
+<form><input type="text" name="unlabelled"></form>
+<div style="width:600px">too wide</div></body></html>"""
+
+
+def test_the_checks_report_what_is_wrong_with_a_page(browser):
+    browser.get("data:text/html;charset=utf-8," + urllib.parse.quote(BAD_PAGE))
+    with pytest.raises(AssertionError) as axe:
+        check_accessibility(browser)
+    assert "color-contrast" in str(axe.value) and "label" in str(axe.value)
+    with pytest.raises(AssertionError, match="scrolls sideways"):
+        check_fits_320px(browser)
