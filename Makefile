@@ -13,7 +13,7 @@ CATALOGUES := $(wildcard $(WEB)/translations/*/LC_MESSAGES/messages.po) \
 VENDOR := $(WEB)/static/vendor
 VENDOR_STAMP := $(VENDOR)/.vendored
 
-.PHONY: install up test bench clean messages extract-messages vendor
+.PHONY: install up test bench clean messages extract-messages vendor browser
 
 $(STAMP): $(SOURCES)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,25 @@ $(STAMP): $(SOURCES)
 	$(MAKE) --no-print-directory messages
 	touch $(STAMP)
 
-install: $(STAMP) $(VENDOR_STAMP)
+install: $(STAMP) $(VENDOR_STAMP) browser
 	@$(MAKE) --no-print-directory messages
+
+# The browser tests' Chromium and chromedriver, from Debian (never a browser download):
+# installed with apt-get when missing and we are root, otherwise a note on what to run.
+CHROMIUM ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+browser:
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium and chromium-driver for the browser tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q chromium chromium-driver >/dev/null \
+		|| { apt-get update -q >/dev/null && \
+		     apt-get install -y -q chromium chromium-driver >/dev/null; }; \
+	else \
+		echo "note: the browser tests (tests/e2e/browser) need Debian's Chromium: run" \
+		     "'sudo apt-get install chromium chromium-driver' (they fail without it)"; \
+	fi
 
 # The portal's front-end packages, pinned in package-lock.json, installed from npm and copied
 # into the static folder the gateway serves (fingerprinted like the rest); nothing is fetched
