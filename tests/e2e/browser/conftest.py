@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from .support import AXE_PATH, PHONE, REPO
+from .support import AXE_PATH, PHONE, REPO, set_viewport
 
 CHROMIUM = os.environ.get("HROMADA_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("HROMADA_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -49,6 +49,7 @@ def chromium(platform):
     options.binary_location = CHROMIUM
     options.add_argument("--headless=new")
     options.add_argument(f"--window-size={PHONE['width']},{PHONE['height']}")
+    options.add_argument("--hide-scrollbars")  # as on a phone: the page keeps its full width
     # Accept-Language: Ukrainian, the portal's default; the language switch is tested
     options.add_experimental_option("prefs", {"intl.accept_languages": "uk,en"})
     options.add_argument("--disable-dev-shm-usage")  # /dev/shm is small in containers
@@ -63,8 +64,8 @@ def chromium(platform):
 def _clean(driver, javascript=True):
     driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
     driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": not javascript})
-    driver.set_window_size(PHONE["width"], PHONE["height"])
     driver.get("about:blank")
+    set_viewport(driver, PHONE)
 
 
 def _browse(chromium, request, javascript=True):

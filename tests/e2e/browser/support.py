@@ -51,16 +51,26 @@ def check_accessibility(browser):
     assert not blocking, f"axe on {browser.current_url}:\n" + "\n".join(lines)
 
 
+def set_viewport(browser, size):
+    """The page's viewport at exactly ``size`` CSS px (a window size would include the
+    window's own frame)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": size["width"], "height": size["height"], "deviceScaleFactor": 1,
+        "mobile": False})
+
+
 def check_fits_320px(browser):
     """At 320 CSS px (WCAG 1.4.10 reflow) the page scrolls only vertically."""
-    browser.set_window_size(NARROWEST["width"], NARROWEST["height"])
+    set_viewport(browser, NARROWEST)
     try:
+        # the narrower of the window and the layout viewport (a scrollbar takes room)
         scroll_width, width = browser.execute_script(
-            "return [document.scrollingElement.scrollWidth, window.innerWidth]")
+            "return [document.scrollingElement.scrollWidth,"
+            "        Math.min(window.innerWidth, document.documentElement.clientWidth)]")
         assert scroll_width <= width, (
             f"{browser.current_url} is {scroll_width} px wide at {width} px: it scrolls sideways")
     finally:
-        browser.set_window_size(PHONE["width"], PHONE["height"])
+        set_viewport(browser, PHONE)
 
 
 def docs_screenshot(browser, name):
