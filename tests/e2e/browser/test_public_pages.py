@@ -1,6 +1,7 @@
 """The public pages in a real browser: what a resident sees without an account."""
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from ..helpers import appeal_payload, submit as file_appeal
 from .support import check_accessibility, check_page, click, go, html_lang, path, text
@@ -57,3 +58,20 @@ def test_a_filter_the_list_cannot_understand_is_shown_beside_the_field(browser, 
     assert select.get_attribute("aria-invalid") == "true"
     assert browser.find_element(By.ID, "e-state").get_attribute("role") == "alert"
     check_accessibility(browser)
+
+
+def test_keyboard_users_skip_to_the_content_and_see_where_the_focus_is(browser, portal):
+    go(browser, portal + "/help")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    skip = browser.switch_to.active_element
+    assert skip.get_attribute("class") == "skip" and skip.get_attribute("href").endswith("#main")
+    assert skip.is_displayed() and skip.rect["x"] >= 0  # shown once focused
+    assert skip.value_of_css_property("outline-style") == "solid"  # the site's ring
+
+    skip.send_keys(Keys.ENTER)
+    assert browser.switch_to.active_element.get_attribute("id") == "main"
+    browser.switch_to.active_element.send_keys(Keys.TAB)
+    focused = browser.switch_to.active_element
+    assert focused.tag_name in ("a", "button", "select", "input")
+    assert focused.value_of_css_property("outline-style") == "solid"  # the site's ring
