@@ -1,6 +1,6 @@
 """Accounts in the browser on the running platform: the real accounts service behind the
 portal's forms, the code read from the mail sink, a cookie session as a browser keeps one
-(plain requests; the real browser tests come later)."""
+(plain requests; tests/e2e/browser walks the same pages in Chromium)."""
 import re
 import time
 import uuid

@@ -32,9 +32,9 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def chromium(platform):
-    """A headless Chromium for the whole session (started after the platform, which the
-    pages need anyway)."""
+def browser_binaries():
+    """Debian's Chromium and chromedriver, and axe-core: a clear failure, before the platform
+    starts, when one is missing."""
     for path, what in ((CHROMIUM, "Chromium"), (CHROMEDRIVER, "chromedriver")):
         if not os.access(path, os.X_OK):
             pytest.fail(f"the browser tests need Debian's {what} at {path}: run `make browser` "
@@ -42,6 +42,12 @@ def chromium(platform):
     if not AXE_PATH.is_file():
         pytest.fail(f"axe-core is missing at {AXE_PATH}: run `make install` (npm ci)",
                     pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_binaries, platform):
+    """A headless Chromium for the whole session (started after the platform, which the
+    pages need anyway)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
