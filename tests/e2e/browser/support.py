@@ -1,7 +1,8 @@
 """What browser journeys use: ``check_page(browser, name)`` runs axe-core (WCAG 2.1 A and
 AA rules) and the 320 px width check on the page shown and, with HROMADA_SCREENSHOTS=1,
-saves a small screenshot of it into docs/screenshots/<name>.png; ``go``, ``click``,
-``fill`` and ``submit`` wait for the page they lead to."""
+saves a small screenshot of it into docs/screenshots/<name>.png; ``click`` and ``submit``
+wait for the page they lead to; ``fill`` and ``choose`` set form fields by name, and
+``field_error`` reads (and checks the wiring of) the message beside a field."""
 import io
 import os
 import re
@@ -119,6 +120,24 @@ def fill(browser, **fields):
         field = browser.find_element(By.CSS_SELECTOR, f'main [name="{name}"]')
         field.clear()
         field.send_keys(value)
+
+
+def choose(browser, name, value):
+    """Pick the option ``value`` of the select named ``name``."""
+    browser.find_element(By.CSS_SELECTOR,
+                         f'main select[name="{name}"] option[value="{value}"]').click()
+
+
+def field_error(browser, key) -> str:
+    """The message shown beside field ``f-<key>``, after checking that it is announced as
+    the rules for forms say: aria-invalid, aria-describedby naming it, role=alert."""
+    field = browser.find_element(By.ID, f"f-{key}")
+    assert field.get_attribute("aria-invalid") == "true", f"{key} is not marked invalid"
+    assert f"e-{key}" in (field.get_attribute("aria-describedby") or "").split(), (
+        f"{key} is not described by its message")
+    message = browser.find_element(By.ID, f"e-{key}")
+    assert message.get_attribute("role") == "alert" and message.is_displayed()
+    return message.text
 
 
 def submit(browser, action):

@@ -5,7 +5,8 @@ import uuid
 import pytest
 from selenium.webdriver.common.by import By
 
-from .support import check_accessibility, check_page, click, fill, go, mailed_code, path, submit
+from .support import (check_page, choose, click, field_error, fill, go, mailed_code, path,
+                      submit)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 PASSWORD = "a long enough passphrase 42"
@@ -61,12 +62,42 @@ def test_a_wrong_password_is_announced_beside_the_field(browser, portal):
     fill(browser, email="resident@demo.hromada", password="not the password at all")
     submit(browser, "/signin")
 
-    password = browser.find_element(By.ID, "f-password")
-    assert password.get_attribute("aria-invalid") == "true"
-    assert "e-password" in password.get_attribute("aria-describedby")
-    assert browser.find_element(By.ID, "e-password").get_attribute("role") == "alert"
-    assert password.get_attribute("value") == ""  # never echoed back
+    assert field_error(browser, "password")
+    assert browser.find_element(By.ID, "f-password").get_attribute("value") == ""  # not echoed
     check_page(browser)
+
+
+def test_a_registration_with_a_short_password_shows_the_error_beside_the_field(browser, portal):
+    go(browser, portal + "/register")
+    fill(browser, display_name="Оксана", email=new_email(), password="short")
+    submit(browser, "/register")
+
+    assert path(browser) == "/register"
+    assert field_error(browser, "password")
+    check_page(browser)
+
+
+def test_a_resident_signs_out_from_the_page_and_deletes_the_account(browser, portal, platform):
+    email = new_email()
+    register_and_verify(browser, portal, platform, email)
+    fill(browser, email=email, password=PASSWORD)
+    submit(browser, "/signin")
+
+    go(browser, portal + "/signout")
+    check_page(browser)
+    browser.back()
+
+    go(browser, portal + "/me")
+    fill(browser, password="not my password")  # the deletion's password field
+    submit(browser, "/me/delete")
+    assert field_error(browser, "delete_password")
+    check_page(browser)
+
+    fill(browser, password=PASSWORD)
+    submit(browser, "/me/delete")
+    check_page(browser, "deleted")
+    go(browser, portal + "/me")
+    assert path(browser).startswith("/signin")
 
 
 def test_a_resident_resets_a_forgotten_password(browser, portal, platform):
@@ -94,7 +125,7 @@ def test_a_resident_resets_a_forgotten_password(browser, portal, platform):
 def test_the_portal_works_with_javascript_off(browser_without_js, portal):
     browser = browser_without_js
     go(browser, portal + "/appeals")
-    browser.find_element(By.CSS_SELECTOR, '#f-state option[value="assigned"]').click()
+    choose(browser, "state", "assigned")
     submit(browser, "/appeals")
     assert path(browser).startswith("/appeals?state=assigned")
 
