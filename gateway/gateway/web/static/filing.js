@@ -67,8 +67,17 @@ function setUpMap() {
     }
   }
 
-  const given = L.latLng(parseFloat(lat.value.replace(",", ".")), parseFloat(lon.value.replace(",", ".")));
-  if (!isNaN(given.lat) && !isNaN(given.lng) && bounds.contains(given)) {
+  // L.latLng throws on NaN: read the fields first, a pin only for two numbers in the city.
+  function typedPlace() {
+    const typedLat = parseFloat(lat.value.replace(",", "."));
+    const typedLon = parseFloat(lon.value.replace(",", "."));
+    if (isNaN(typedLat) || isNaN(typedLon)) return null;
+    const typed = L.latLng(typedLat, typedLon);
+    return bounds.contains(typed) ? typed : null;
+  }
+
+  const given = typedPlace();
+  if (given) {
     map.setView(given, 16);
     place(given, true);
   } else {
@@ -77,8 +86,8 @@ function setUpMap() {
   map.on("click", (event) => place(event.latlng, false));
   for (const input of [lat, lon]) {
     input.addEventListener("change", () => {
-      const typed = L.latLng(parseFloat(lat.value.replace(",", ".")), parseFloat(lon.value.replace(",", ".")));
-      if (!isNaN(typed.lat) && !isNaN(typed.lng) && bounds.contains(typed)) {
+      const typed = typedPlace();
+      if (typed) {
         place(typed, true);
         map.panTo(typed);
       }
