@@ -59,6 +59,8 @@ def chromium(browser_binaries, platform):
     # Accept-Language: Ukrainian, the portal's default; the language switch is tested
     options.add_experimental_option("prefs", {"intl.accept_languages": "uk,en"})
     options.add_argument("--disable-dev-shm-usage")  # /dev/shm is small in containers
+    # nothing but the platform: no map tiles or anything else from the internet
+    options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
     if os.geteuid() == 0:  # Chromium refuses its sandbox to root (CI runs as root)
         options.add_argument("--no-sandbox")
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
@@ -72,6 +74,7 @@ def _clean(driver, javascript=True):
     driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": not javascript})
     driver.get("about:blank")
     set_viewport(driver, PHONE)
+    driver.get_log("browser")  # what an earlier test left in the console
 
 
 def _browse(chromium, request, javascript=True):

@@ -10,8 +10,8 @@ import time
 from functools import cache
 from pathlib import Path
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[3]
@@ -87,19 +87,45 @@ def docs_screenshot(browser, name):
     image.quantize(colors=64).save(DOCS_SHOTS / f"{name}.png", optimize=True)
 
 
+def check_no_script_errors(browser):
+    """No uncaught script error and no CSP refusal since the last look at the console
+    (a failed network fetch, such as a map tile, is not counted)."""
+    errors = [entry["message"] for entry in browser.get_log("browser")
+              if entry["level"] == "SEVERE" and entry.get("source") in ("javascript", "security")]
+    assert not errors, f"the console of {browser.current_url}:\n" + "\n".join(errors)
+
+
 def check_page(browser, name=None):
-    """Everything a page must pass: axe, 320 px; and its docs screenshot when ``name``."""
+    """Everything a page must pass: no script error, axe, 320 px; and its docs screenshot
+    when ``name``."""
+    check_no_script_errors(browser)
     check_accessibility(browser)
     check_fits_320px(browser)
     if name:
         docs_screenshot(browser, name)
 
 
+def _gone(element):
+    """A predicate: ``element``'s document has been replaced (a protocol error while the old
+    document is torn down means not yet)."""
+    def check(_browser):
+        try:
+            element.tag_name
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException:
+            return False
+        return False
+    return check
+
+
 def _leads_to_a_new_page(browser, action):
     old = browser.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(browser, WAIT).until(expected_conditions.staleness_of(old))
-    WebDriverWait(browser, WAIT).until(lambda b: b.find_elements(By.TAG_NAME, "main"))
+    WebDriverWait(browser, WAIT).until(_gone(old))
+    # loaded: deferred scripts have run, so what they add to the page is there
+    WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def go(browser, url):

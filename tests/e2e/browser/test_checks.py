@@ -3,7 +3,7 @@ import urllib.parse
 
 import pytest
 
-from .support import check_accessibility, check_fits_320px
+from .support import check_accessibility, check_fits_320px, check_no_script_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -20,3 +20,10 @@ def test_the_checks_report_what_is_wrong_with_a_page(browser):
     assert "color-contrast" in str(axe.value) and "label" in str(axe.value)
     with pytest.raises(AssertionError, match="scrolls sideways"):
         check_fits_320px(browser)
+
+
+def test_a_script_error_on_the_page_fails_the_check(browser):
+    browser.get("data:text/html;charset=utf-8," + urllib.parse.quote(
+        "<!doctype html><html lang=en><title>t</title><script>undefinedFunction()</script>"))
+    with pytest.raises(AssertionError, match="undefinedFunction"):
+        check_no_script_errors(browser)
