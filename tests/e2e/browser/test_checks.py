@@ -27,3 +27,10 @@ def test_a_script_error_on_the_page_fails_the_check(browser):
         "<!doctype html><html lang=en><title>t</title><script>undefinedFunction()</script>"))
     with pytest.raises(AssertionError, match="undefinedFunction"):
         check_no_script_errors(browser)
+
+
+def test_browser_without_js_runs_no_page_script(browser_without_js):
+    browser_without_js.get("data:text/html;charset=utf-8," + urllib.parse.quote(
+        "<!doctype html><html lang=en><title>t</title><p id=p>off</p>"
+        "<script>document.getElementById('p').textContent = 'on'</script>"))
+    assert browser_without_js.find_element("id", "p").text == "off"
