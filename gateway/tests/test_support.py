@@ -95,3 +95,15 @@ def test_openapi_documents_nearby_and_support(gateway):
              if p["in"] == "query"}
     assert query == {"lat", "lon", "category", "limit"}
     assert set(paths["/api/v1/appeals/{appeal_id}/support"]) >= {"post", "delete"}
+
+
+def test_nearby_gives_the_first_photo_as_its_thumbnail_url(gateway):
+    key = "photos/ab/" + "ab" * 16
+    gateway.intake.nearby_appeals.return_value = {
+        "items": [nearby_item(photo={"key": f"{key}.jpg", "thumbnail_key": f"{key}.thumb.jpg"}),
+                  nearby_item()], "radius_m": 250.0}
+
+    items = gateway.api.get("/api/v1/appeals/nearby", params=KHRESHCHATYK,
+                            headers={"Authorization": None}).json()["items"]
+
+    assert items[0]["photo"] == f"/media/{key}.thumb.jpg" and items[1]["photo"] is None

@@ -1,11 +1,14 @@
 """Filing an appeal in the portal: each step's form, errors beside the field, CSRF, the
 signed-in check, the idempotent submit, the map's settings. The real gateway with stand-ins
 for the services behind it, posting forms as a browser without JavaScript does."""
+import io
 import re
 import uuid
+from pathlib import Path
 
 import pytest
-from hromada_common.errors import Conflict, Forbidden, InvalidInput
+from hromada_common.errors import Conflict, Forbidden, InvalidInput, Unavailable
+from PIL import ExifTags, Image
 
 from gateway.ratelimit import choose_policies
 from gateway.web.filing_pages import content_security_policy, map_tile_url, tile_origin
@@ -374,16 +377,51 @@ def test_a_refusal_is_a_translated_message_on_the_last_step(web, error, words):
     assert '<p class="error" id="e-form" role="alert">' in response.text
 
 
-def jpeg(size=100):
-    return b"\xff\xd8\xff\xe0" + b"0" * size
+def jpeg_with_gps(size=(120, 90)) -> bytes:
+    """A real JPEG carrying GPS coordinates in its EXIF (what a phone's camera writes)."""
+    image = Image.new("RGB", size, (180, 40, 40))
+    exif = Image.Exif()
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N",
+                                  ExifTags.GPS.GPSLatitude: (50.0, 27.0, 1.5),
+                                  ExifTags.GPS.GPSLongitudeRef: "E",
+                                  ExifTags.GPS.GPSLongitude: (30.0, 31.0, 2.5)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 10)).save(out, "PNG")
+    return out.getvalue()
+
+
+def stored_files(config) -> list[Path]:
+    root = Path(config["MEDIA_DIR"])
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".type") \
+        if root.exists() else []
+
+
+def file_as(web, appeal_id):
+    web.intake.submit_appeal.return_value = {"id": appeal_id}
+    web.intake.get_appeal.return_value = {"id": appeal_id, "state": "submitted", "title": "t",
+                                          "category": "lighting.street.lamp_out"}
 
 
 @pytest.mark.parametrize("files, words", [
-    ([("photos", (f"p{i}.jpg", jpeg(), "image/jpeg")) for i in range(6)], "Не більше 5 фото"),
-    ([("photos", ("doc.pdf", b"%PDF-1.4", "application/pdf"))], "JPEG, PNG або WebP"),
-    ([("photos", ("big.png", b"0" * (10 * 1024 * 1024 + 1), "image/png"))], "не більше 10 МБ"),
+    ([("photos", (f"p{i}.jpg", jpeg_with_gps(), "image/jpeg")) for i in range(6)],
+     ["Не більше 5 фото"]),
+    ([("photos", ("ok.jpg", jpeg_with_gps(), "image/jpeg")),
+      ("photos", ("doc.pdf", b"%PDF-1.4 not a photo", "application/pdf"))],
+     ["Фото 2 (doc.pdf) не є зображенням JPEG, PNG або WebP."]),
+    ([("photos", ("fake.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100, "image/jpeg")),
+      ("photos", ("big.png", b"0" * (10 * 1024 * 1024 + 1), "image/png"))],
+     ["Фото 1 (fake.jpg) пошкоджене", "Фото 2 (big.png) більше за 10 МБ."]),
+    ([("photos", ("<b>x%d</b>.png", b"GIF89a", "image/png"))],
+     ["Фото 1 (&lt;b&gt;x%d&lt;/b&gt;.png) не є зображенням"]),
 ])
-def test_photo_errors_are_beside_the_photo_field_and_nothing_is_filed(web, files, words):
+def test_a_bad_photo_is_shown_beside_the_field_and_nothing_is_filed_or_kept(web, config, files,
+                                                                             words):
     _photos, data = filed(web)
 
     response = web.api.post("/file/submit", data=data, files=files)
@@ -391,22 +429,150 @@ def test_photo_errors_are_beside_the_photo_field_and_nothing_is_filed(web, files
     assert response.status_code == 422 and "Крок 4 з 4" in response.text
     assert re.search(r'<input id="f-photos"[^>]*aria-invalid="true"[^>]*aria-describedby="h-photos '
                      r'e-photos"', response.text)
-    assert words in response.text
-    assert not web.intake.submit_appeal.called
+    error = re.search(r'<p class="error" id="e-photos" role="alert">(.*?)</p>', response.text, re.S)
+    for expected in words:
+        assert expected in error.group(1)
+    assert not web.intake.submit_appeal.called and not web.intake.attach_photos.called
+    assert stored_files(config) == []
 
 
-def test_chosen_photos_cannot_be_added_yet_and_the_result_page_says_so(web):
+def test_photos_are_stored_clean_then_the_appeal_filed_then_the_photos_attached(web, config):
     _photos, data = filed(web)
     appeal_id = str(uuid.uuid4())
-    web.intake.submit_appeal.return_value = {"id": appeal_id}
-    web.intake.get_appeal.return_value = {"id": appeal_id, "state": "submitted", "title": "t",
-                                          "category": "lighting.street.lamp_out"}
+    file_as(web, appeal_id)
+    order = []
+    web.intake.submit_appeal.side_effect = lambda *a: order.append("filed") or {"id": appeal_id}
+    web.intake.attach_photos.side_effect = lambda *a: order.append("attached") or {"items": []}
+
+    response = web.api.post("/file/submit", data=data, allow_redirects=False,
+                            files=[("photos", ("street.jpg", jpeg_with_gps(), "image/jpeg")),
+                                   ("photos", ("plan.png", png(), "image/png"))])
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/file/filed/{appeal_id}"
+    assert order == ["filed", "attached"]
+    attached_to, photos, purpose = web.intake.attach_photos.call_args.args
+    assert attached_to == appeal_id and purpose == "appeal"
+    assert [p["content_type"] for p in photos] == ["image/jpeg", "image/png"]
+    for photo in photos:  # only metadata reaches intake, never the bytes
+        assert set(photo) == {"key", "content_type", "size", "width", "height", "sha256",
+                              "thumbnail_key", "thumbnail_content_type", "thumbnail_size"}
+    kept = stored_files(config)
+    assert len(kept) == 4  # two photos, two thumbnails
+    with Image.open(Path(config["MEDIA_DIR"]) / photos[0]["key"]) as image:
+        assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    result = web.api.get(response.headers["Location"])
+    assert 'id="photos-failed"' not in result.text
+
+
+def test_when_intake_refuses_the_photos_the_appeal_stays_filed_and_the_files_go(web, config):
+    _photos, data = filed(web)
+    appeal_id = str(uuid.uuid4())
+    file_as(web, appeal_id)
+    web.intake.attach_photos.side_effect = Conflict("no photos in this state",
+                                                    extra={"state": "rejected"})
 
     response = web.api.post("/file/submit", data=data,
-                            files=[("photos", ("p.jpg", jpeg(), "image/jpeg"))])
+                            files=[("photos", ("street.jpg", jpeg_with_gps(), "image/jpeg"))])
 
-    assert response.status_code == 200 and "/file/filed/" in response.url
-    assert "Фото поки що не можна додати" in response.text
+    assert response.status_code == 200
+    assert f"/file/filed/{appeal_id}?photos=not-added" in response.url
+    assert 'id="photos-failed" role="alert"' in response.text
+    assert "Ваше звернення подано, але його фото додати не вдалося." in response.text
+    assert web.intake.attach_photos.called and stored_files(config) == []
+
+
+def test_a_refused_filing_discards_the_photos_it_stored(web, config):
+    _photos, data = filed(web)
+    web.intake.submit_appeal.side_effect = Forbidden(
+        "verify your email address before filing appeals")
+
+    response = web.api.post("/file/submit", data=data,
+                            files=[("photos", ("street.jpg", jpeg_with_gps(), "image/jpeg"))])
+
+    assert response.status_code == 422 and "Підтвердьте адресу" in response.text
+    assert stored_files(config) == [] and not web.intake.attach_photos.called
+
+
+def test_a_replayed_filing_keeps_no_second_copy_of_the_photos(web, config):
+    _photos, data = filed(web)
+    appeal_id = str(uuid.uuid4())
+    file_as(web, appeal_id)
+    web.intake.submit_appeal.return_value = {"id": appeal_id, "replayed": True}
+
+    response = web.api.post("/file/submit", data=data, allow_redirects=False,
+                            files=[("photos", ("street.jpg", jpeg_with_gps(), "image/jpeg"))])
+
+    assert response.headers["Location"] == f"/file/filed/{appeal_id}"
+    assert not web.intake.attach_photos.called and stored_files(config) == []
+
+
+def test_an_empty_photo_input_files_without_photos(web, config):
+    _photos, data = filed(web)
+    file_as(web, str(uuid.uuid4()))
+
+    response = web.api.post("/file/submit", data=data, allow_redirects=False,
+                            files=[("photos", ("", b"", "application/octet-stream"))])
+
+    assert response.status_code == 303 and not web.intake.attach_photos.called
+
+
+# --- nearby appeals on the last step ----------------------------------------------------------
+
+
+def nearby_item(**overrides):
+    return {"id": str(uuid.uuid4()), "title": "Темно на переході", "state": "assigned",
+            "category": "lighting.street.lamp_out",
+            "location": {"lat": 50.4502, "lon": 30.5234, "address": "вул. Хрещатик, 2"},
+            "distance_m": 11, "supporters_count": 4, "created_at": "2026-12-01T09:00:00+00:00",
+            "photo": None, "supported_by_me": False, **overrides}
+
+
+def test_the_last_step_offers_open_appeals_nearby_to_support_instead(web):
+    key = "photos/ab/" + "ab" * 16
+    with_photo = nearby_item(photo={"key": f"{key}.jpg", "thumbnail_key": f"{key}.thumb.jpg"})
+    supported = nearby_item(title="Ще одне", supported_by_me=True)
+    web.intake.nearby_appeals.return_value = {"items": [with_photo, supported], "radius_m": 250}
+
+    photos = walk_to_photos(web, **{"fields.lamp_post_number": "17"})
+
+    web.intake.nearby_appeals.assert_called_once_with(
+        {"lat": 50.4501, "lon": 30.5234, "category": "lighting.street.lamp_out", "limit": 10})
+    html = photos.text
+    section = html[html.index('id="nearby"'):html.index('id="filing-form"')]
+    assert "Про це вже повідомили поруч?" in section
+    assert f'href="/appeals/{with_photo["id"]}"' in section and "за 11 м" in section
+    assert "Підтримали: 4" in section
+    assert f'<img src="/media/{key}.thumb.jpg"' in section and 'loading="lazy"' in section
+    form = re.search(
+        rf'<form method="post" action="/appeals/{with_photo["id"]}/support">(.*?)</form>',
+        section, re.S)
+    assert form and 'name="csrf_token"' in form.group(1)
+    assert "Підтримати це замість нового" in form.group(1)
+    assert f'action="/appeals/{supported["id"]}/support"' not in section
+    assert "Ви підтримуєте це звернення." in section
+
+
+def test_no_pin_no_nearby_list(web):
+    start = web.api.get("/file")
+    place = post_step(web, start.text, pick="lighting.street.lamp_out")
+    details = post_step(web, place.text, go="details", address="біля школи")
+    photos = post_step(web, details.text, go="photos", **DETAILS,
+                       **{"fields.lamp_post_number": "17"})
+
+    assert photos.status_code == 200 and 'id="nearby"' not in photos.text
+    assert not web.intake.nearby_appeals.called
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("intake is down"), Unavailable("busy")])
+def test_a_failing_nearby_lookup_shows_nothing_and_filing_goes_on(web, failure):
+    web.intake.nearby_appeals.side_effect = failure
+
+    photos, data = filed(web)
+
+    assert 'id="nearby"' not in photos.text and 'id="file-appeal"' in photos.text
+    file_as(web, str(uuid.uuid4()))
+    assert web.api.post("/file/submit", data=data, allow_redirects=False).status_code == 303
 
 
 def test_the_pages_speak_english_too(web):

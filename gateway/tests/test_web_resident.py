@@ -2,12 +2,15 @@
 page offers in each state, the forms behind them (CSRF, errors beside the field, the RPC they
 call), /me/appeals, /me/notifications and the header's unread count. The real gateway with
 stand-ins for the services behind it."""
+import io
 import re
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from PIL import ExifTags, Image
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from hromada_common.lifecycle import AppealState
 
@@ -299,19 +302,230 @@ def test_a_rework_reason_is_required_and_its_error_is_beside_the_field(
     web.feedback.request_rework.assert_not_called()
 
 
-def test_a_rework_photo_is_refused_beside_the_field_until_uploads_are_wired(web, signing_keys):
-    sign_in(web, signing_keys)
+def jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (80, 60), (40, 40, 180))
+    exif = Image.Exif()
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N",
+                                  ExifTags.GPS.GPSLatitude: (50.0, 27.0, 1.5)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
 
-    response = web.api.post(f"/appeals/{APPEAL_ID}/rework",
-                            data={"reason": "Ліхтар знову не світить",
-                                  "csrf_token": page_token(web)},
-                            files={"photo": ("lamp.jpg", b"\xff\xd8 not really", "image/jpeg")})
+
+def stored_files(config) -> list[Path]:
+    root = Path(config["MEDIA_DIR"])
+    return [p for p in root.rglob("*") if p.is_file() and p.suffix != ".type"] \
+        if root.exists() else []
+
+
+def rework_with_photo(web, content, name="lamp.jpg"):
+    return web.api.post(f"/appeals/{APPEAL_ID}/rework",
+                        data={"reason": "Ліхтар знову не світить",
+                              "csrf_token": page_token(web)},
+                        files={"photo": (name, content, "image/jpeg")}, allow_redirects=False)
+
+
+def test_a_rework_photo_is_stored_clean_referenced_and_attached_as_rework(web, signing_keys,
+                                                                          config):
+    sign_in(web, signing_keys)
+    web.intake.photo_allowance.return_value = {"remaining": 5, "limit": 5}
+    order = []
+    web.feedback.request_rework.side_effect = lambda *a: order.append("rework") or {}
+    web.intake.attach_photos.side_effect = lambda *a: order.append("attached") or {"items": []}
+
+    response = rework_with_photo(web, jpeg_with_gps())
+
+    assert response.status_code == 303, response.text
+    assert response.headers["Location"] == f"/appeals/{APPEAL_ID}?done=rework#notice"
+    web.intake.photo_allowance.assert_called_once_with(APPEAL_ID, "rework")
+    assert order == ["rework", "attached"]
+    appeal_id, photos, purpose = web.intake.attach_photos.call_args.args
+    assert appeal_id == APPEAL_ID and purpose == "rework" and len(photos) == 1
+    assert set(photos[0]) == {"key", "content_type", "size", "width", "height", "sha256",
+                              "thumbnail_key", "thumbnail_content_type", "thumbnail_size"}
+    payload = web.feedback.request_rework.call_args.args[1]
+    assert payload == {"reason": "Ліхтар знову не світить",
+                       "photo_ref": f"/media/{photos[0]['key']}"}
+    with Image.open(Path(config["MEDIA_DIR"]) / photos[0]["key"]) as image:
+        assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+
+def test_a_bad_rework_photo_is_shown_beside_the_field_and_nothing_is_sent(web, signing_keys,
+                                                                         config):
+    sign_in(web, signing_keys)
+    web.intake.photo_allowance.return_value = {"remaining": 5, "limit": 5}
+
+    response = rework_with_photo(web, b"<html>not a photo</html>", name="lamp.jpg")
 
     assert response.status_code == 422
     assert has_error(response.text, "input", "photo")
-    assert "Фото поки що не можна додати" in response.text
-    assert "Ліхтар знову не світить" in response.text
+    assert "Фото 1 (lamp.jpg) не є зображенням JPEG, PNG або WebP." in response.text
+    assert "Ліхтар знову не світить" in response.text  # the reason is kept
     web.feedback.request_rework.assert_not_called()
+    web.intake.attach_photos.assert_not_called()
+    assert stored_files(config) == []
+
+
+def test_no_room_for_rework_photos_is_said_before_any_image_is_read(web, signing_keys):
+    sign_in(web, signing_keys)
+    web.intake.photo_allowance.return_value = {"remaining": 0, "limit": 5}
+
+    response = rework_with_photo(web, jpeg_with_gps())
+
+    assert response.status_code == 422 and has_error(response.text, "input", "photo")
+    assert "щонайбільше 5" in response.text
+    web.feedback.request_rework.assert_not_called()
+
+
+def test_a_refused_rework_discards_its_stored_photo(web, signing_keys, config):
+    sign_in(web, signing_keys)
+    web.intake.photo_allowance.return_value = {"remaining": 5, "limit": 5}
+    web.feedback.request_rework.side_effect = Conflict("not resolved", extra={})
+
+    response = rework_with_photo(web, jpeg_with_gps())
+
+    assert response.status_code == 409
+    web.intake.attach_photos.assert_not_called()
+    assert stored_files(config) == []
+
+
+def test_when_the_photo_cannot_be_attached_the_rework_stands_and_says_so(web, signing_keys,
+                                                                        config):
+    sign_in(web, signing_keys)
+    web.intake.photo_allowance.return_value = {"remaining": 5, "limit": 5}
+    web.intake.attach_photos.side_effect = Conflict("too many", extra={})
+
+    response = rework_with_photo(web, jpeg_with_gps())
+
+    assert response.headers["Location"] == \
+        f"/appeals/{APPEAL_ID}?done=rework-without-photo#notice"
+    assert stored_files(config) == []
+    page = web.api.get(response.headers["Location"])
+    assert "Фото додати не вдалося." in page.text
+    assert forms_on(page.text) == {"comment"}  # the rework is under way: no second one
+
+
+def test_a_stranger_cannot_attach_a_rework_photo(web, signing_keys, config):
+    sign_in(web, signing_keys, "acc-neighbour")
+    web.intake.photo_allowance.side_effect = Forbidden("only the author")
+
+    response = rework_with_photo(web, jpeg_with_gps())
+
+    assert response.status_code == 403 and stored_files(config) == []
+    web.feedback.request_rework.assert_not_called()
+
+
+# --- photos and support on the appeal page -----------------------------------------------------
+
+
+def photo(purpose, n):
+    key = f"photos/{n:02x}/" + f"{n:02x}" * 16
+    return {"id": f"p{n}", "purpose": purpose, "key": f"{key}.jpg",
+            "thumbnail_key": f"{key}.thumb.jpg", "content_type": "image/jpeg", "size": 1,
+            "width": 10, "height": 10, "sha256": "ab" * 32, "thumbnail_content_type": "image/jpeg",
+            "thumbnail_size": 1, "created_at": "2026-12-01T08:00:00+00:00"}
+
+
+def test_the_page_shows_photos_by_purpose_as_lazy_thumbnails_linking_to_the_image(web):
+    web.intake.get_appeal.return_value = appeal(author_id=None, photos=[
+        photo("appeal", 1), photo("appeal", 2), photo("resolution", 3), photo("rework", 4)])
+
+    html = web.api.get(f"/appeals/{APPEAL_ID}").text
+
+    for purpose, numbers in (("appeal", [1, 2]), ("resolution", [3]), ("rework", [4])):
+        gallery = re.search(rf'<ul class="photos" id="photos-{purpose}">(.*?)</ul>', html, re.S)
+        assert gallery, purpose
+        links = re.findall(r'<a href="([^"]+)"><img src="([^"]+)" alt="([^"]+)" loading="lazy">',
+                           gallery.group(1))
+        assert [(href, src) for href, src, _alt in links] == [
+            (f"/media/photos/{n:02x}/{f'{n:02x}' * 16}.jpg",
+             f"/media/photos/{n:02x}/{f'{n:02x}' * 16}.thumb.jpg") for n in numbers]
+    assert "Фото 2 проблеми" in html and "Фото 1 виконаної роботи" in html
+    assert "Фото 1 того, що досі не так" in html
+    assert "Фото від мешканця" in html and "Фото до повернення на доопрацювання" in html
+
+
+def test_a_visitor_is_asked_to_sign_in_to_support(web):
+    web.intake.get_appeal.return_value = appeal("assigned", author_id=None, supporters_count=2)
+
+    html = web.api.get(f"/appeals/{APPEAL_ID}").text
+
+    assert "Підтримали: 2" in html and f'/appeals/{APPEAL_ID}/support"' not in html
+    assert "Увійдіть, щоб підтримати це звернення." in html
+
+
+@pytest.mark.parametrize("supported, action, label", [
+    (False, "support", "Підтримати звернення"),
+    (True, "support/withdraw", "Відкликати підтримку"),
+])
+def test_another_resident_sees_support_or_withdraw(web, signing_keys, supported, action, label):
+    sign_in(web, signing_keys, "acc-neighbour")
+    web.intake.get_appeal.return_value = appeal("in_progress", author_id=None,
+                                                supporters_count=3, supported_by_me=supported)
+
+    html = web.api.get(f"/appeals/{APPEAL_ID}").text
+
+    form = re.search(rf'<form method="post" action="/appeals/{APPEAL_ID}/{action}" '
+                     r'id="support-form">(.*?)</form>', html, re.S)
+    assert form and 'name="csrf_token"' in form.group(1) and label in form.group(1)
+
+
+def test_the_author_and_staff_get_no_support_button(web, signing_keys):
+    web.intake.get_appeal.return_value = appeal("in_progress")
+    sign_in(web, signing_keys)
+    assert 'id="support-form"' not in web.api.get(f"/appeals/{APPEAL_ID}").text
+    sign_in(web, signing_keys, "acc-exec", "executor", body="kyivmisksvitlo")
+    assert 'id="support-form"' not in web.api.get(f"/appeals/{APPEAL_ID}").text
+
+
+@pytest.mark.parametrize("action, rpc, done, words", [
+    ("support", "support_appeal", "supported",
+     "Ви підтримуєте це звернення; ви дізнаватиметеся про кожну зміну."),
+    ("support/withdraw", "withdraw_support", "withdrawn", "Ви більше не підтримуєте це звернення."),
+])
+def test_supporting_calls_intake_and_comes_back_with_a_notice(web, signing_keys, action, rpc,
+                                                              done, words):
+    sign_in(web, signing_keys, "acc-neighbour")
+    web.intake.get_appeal.return_value = appeal("assigned", author_id=None)
+
+    response = web.api.post(f"/appeals/{APPEAL_ID}/{action}",
+                            data={"csrf_token": page_token(web)}, allow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/appeals/{APPEAL_ID}?done={done}#notice"
+    getattr(web.intake, rpc).assert_called_once_with(APPEAL_ID)
+    assert words in web.api.get(response.headers["Location"]).text
+
+
+def test_support_needs_a_session_then_a_csrf_token(web, signing_keys):
+    response = web.api.post(f"/appeals/{APPEAL_ID}/support", data={"csrf_token": "x"},
+                            allow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/signin?next=%2Fappeals%2F{APPEAL_ID}"
+
+    sign_in(web, signing_keys, "acc-neighbour")
+    response = web.api.post(f"/appeals/{APPEAL_ID}/support", data={"csrf_token": "forged"},
+                            allow_redirects=False)
+    assert response.status_code == 403
+    web.intake.support_appeal.assert_not_called()
+
+
+@pytest.mark.parametrize("error, status, words", [
+    (Conflict("you filed this appeal", extra={"reason": "own_appeal"}), 409,
+     "Це звернення подали ви"),
+    (Conflict("no more support", extra={"state": "closed"}), 409, "вже не відкрите"),
+    (Forbidden("only residents support appeals"), 403, "лише мешканці"),
+])
+def test_a_refused_support_is_a_notice_on_the_page(web, signing_keys, error, status, words):
+    sign_in(web, signing_keys)
+    web.intake.get_appeal.return_value = appeal("assigned")
+    web.intake.support_appeal.side_effect = error
+
+    response = web.api.post(f"/appeals/{APPEAL_ID}/support",
+                            data={"csrf_token": page_token(web)})
+
+    assert response.status_code == status
+    assert '<p class="error" id="notice" role="alert"' in response.text and words in response.text
 
 
 def test_an_empty_file_field_is_no_photo(web, signing_keys):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from gateway.http import PUBLIC, http, json_response, roles
+from gateway.rest.photos import media_url
 from gateway.schemas import (
     CATEGORY_CODE, CATEGORY_CODE_MAX_LENGTH, RequestSchema, ResponseSchema, load_query,
 )
@@ -47,7 +48,7 @@ class NearbyAppeal(ResponseSchema):
     supporters_count = fields.Integer(required=True)
     created_at = fields.DateTime(required=True)
     photo = fields.String(allow_none=True, metadata={
-        "description": "The first photo's thumbnail URL, once appeals carry photos; null."})
+        "description": "The thumbnail URL of the resident's first photo; null without photos."})
     supported_by_me = fields.Boolean(metadata={"description": "Only when signed in."})
 
 
@@ -63,6 +64,13 @@ class SupportAnswer(ResponseSchema):
     supported_by_me = fields.Boolean(required=True)
 
 
+def with_photo_url(item: dict) -> dict:
+    """Intake names the first photo by its storage keys; callers get the thumbnail's URL."""
+    photo = item.get("photo")
+    thumbnail = photo.get("thumbnail_key") if isinstance(photo, dict) else None
+    return item | {"photo": media_url(thumbnail) if thumbnail else None}
+
+
 class SupportRoutes:
     """``GET /appeals/nearby``, ``POST`` and ``DELETE /appeals/{id}/support``.
 
@@ -74,7 +82,8 @@ class SupportRoutes:
         """Open appeals of the category within 250 m of the point, nearest first, with their
         state and supporters (and ``supported_by_me`` for a signed-in caller)."""
         query = load_query(NearbyQuery(), request.args)
-        return json_response(self.intake_rpc.nearby_appeals(query))
+        found = self.intake_rpc.nearby_appeals(query)
+        return json_response(found | {"items": [with_photo_url(item) for item in found["items"]]})
 
     @http("POST", f"{API}/appeals/<string:appeal_id>/support", access=RESIDENTS)
     def support_appeal(self, request, appeal_id):

@@ -14,6 +14,7 @@ photo previews. See docs/web.md, "Filing an appeal".
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 import secrets
@@ -22,16 +23,22 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from hromada_common.errors import Conflict, Forbidden, InvalidInput
+from nameko.exceptions import RpcTimeout
 from nameko.extensions import DependencyProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from gateway.http import Problem
+from gateway.media_upload import chosen_files
+from gateway.rest.support import with_photo_url
 from gateway.schemas import AppealCreate, load
 
-from .account_pages import GENERIC_FIELD_MESSAGE, see_other
+from .account_pages import GENERIC_FIELD_MESSAGE, UNAVAILABLE, see_other
 from .i18n import negotiate
 from .pages import CATEGORY_CACHE_SECONDS, N_, page
+from .photo_forms import STORAGE_DOWN, upload_errors
 from .render import CONTENT_SECURITY_POLICY
+
+log = logging.getLogger(__name__)
 
 FILE_PATH = "/file"
 SUBMIT_PATH = "/file/submit"
@@ -39,13 +46,8 @@ SUBMIT_PATH = "/file/submit"
 STEPS = ("category", "place", "details", "photos")
 STEP_TITLES = {"category": N_("Category"), "place": N_("Place"), "details": N_("Details"),
                "photos": N_("Photos and filing")}
-MAX_PHOTOS = 5
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_TYPES = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",),
-               "image/webp": (".webp",)}
-MAX_FILING_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 1024 * 1024
-"""The last step's body may carry the photos (the gateway's usual limit is 1 MB)."""
 SEARCH_RESULTS = 40
+NEARBY_SHOWN = 10
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 FIELD_PREFIX = "fields."
 """Extra fields are posted as ``fields.<name>``: the key intake's errors name them by."""
@@ -60,7 +62,6 @@ DEFAULT_BOUNDS = (50.213, 30.239, 50.591, 30.826)
 
 COMPLEXITY_LABELS = {"simple": N_("simple"), "standard": N_("standard"),
                      "complex": N_("complex")}
-PHOTOS_NOT_YET = N_("Photos cannot be added yet. Your appeal was filed without them.")
 # What the gateway's schema and intake say about a field, as the reader sees it (anything
 # else shows GENERIC_FIELD_MESSAGE: never untranslated text).
 FIELD_MESSAGES = {
@@ -92,11 +93,6 @@ REFUSALS = {
 }
 NOT_ALLOWED = N_("Only residents (and dispatchers for them) file appeals.")
 KEY_REUSED = N_("This form was already used to file a different appeal. Start a new one.")
-PHOTO_MESSAGES = {
-    "count": N_("Choose at most 5 photos."),
-    "type": N_("Only JPEG, PNG or WebP photos can be added."),
-    "size": N_("Each photo may be at most 10 MB."),
-}
 
 
 def message_id(message: str) -> str:
@@ -405,25 +401,6 @@ def translated_errors(exc: Exception) -> dict:
     return errors
 
 
-def photo_errors(files: list) -> dict:
-    """At most five photos, each a JPEG, PNG or WebP file of at most 10 MB."""
-    if len(files) > MAX_PHOTOS:
-        return {"photos": [PHOTO_MESSAGES["count"]]}
-    messages = []
-    for upload in files:
-        name = (upload.filename or "").lower()
-        allowed = PHOTO_TYPES.get(upload.mimetype)
-        if not allowed or not name.endswith(allowed):
-            messages.append(PHOTO_MESSAGES["type"])
-            continue
-        upload.stream.seek(0, 2)
-        size = upload.stream.tell()
-        upload.stream.seek(0)
-        if size > MAX_PHOTO_BYTES:
-            messages.append(PHOTO_MESSAGES["size"])
-    return {"photos": sorted(set(messages))} if messages else {}
-
-
 FILING_ROLES = frozenset({"resident", "dispatcher"})
 """Who files appeals in the portal (intake's rule; integrations use the API)."""
 
@@ -432,14 +409,6 @@ class CannotFile(Forbidden):
     """A signed-in account whose roles do not file appeals (staff, executors)."""
 
     page_title = NOT_ALLOWED
-
-
-class PhotosNotAccepted(Exception):
-    """The photos could not be stored or attached; the appeal itself is filed."""
-
-    def __init__(self, message: str = PHOTOS_NOT_YET):
-        super().__init__(message)
-        self.message = message
 
 
 def deadline_preview(category: dict | None) -> dict | None:
@@ -497,44 +466,56 @@ class FilingPages:
 
     @page("POST", SUBMIT_PATH)
     def file_submit(self, request):
-        """File the appeal (the same RPC and checks as ``POST /api/v1/appeals``), then attach
-        the photos, then on to the result page. A repeated post of the same form (double
-        click, refresh) finds the appeal already filed and goes to the same page."""
+        """Check and store the photos, file the appeal (the same RPC and checks as
+        ``POST /api/v1/appeals``), attach the photos, then on to the result page. A bad
+        photo is shown beside the photo field and nothing is filed; photos that cannot be
+        attached once the appeal is filed are removed, and the result page says so. A
+        repeated post of the same form (double click, refresh) finds the appeal already filed
+        and goes to the same page."""
         away = self._filer_or_redirect(request)
         if away:
             return away
-        request.max_content_length = MAX_FILING_BYTES
+        # This form alone carries up to five photos (the gateway's usual limit is 1 MB).
+        request.max_content_length = self.media.limits.max_upload_bytes
         form = self.sessions(request).form()
         draft = Draft.from_form(form)
         try:
-            files = [f for f in request.files.getlist("photos") if f and f.filename]
+            files = chosen_files(request.files.getlist("photos"))
         except RequestEntityTooLarge:
             raise Problem(413, "The photos are too large.") from None
         taxonomy = self._taxonomy()
         payload, errors = appeal_payload(taxonomy, self.filing, draft)
         if errors:
             return self._show(request, draft, "photos", errors)
-        errors = photo_errors(files)
+        stored, errors = self._store_photos(files)
         if errors:
             return self._step(request, draft, "photos", errors)
         try:
             appeal = self.intake_rpc.submit_appeal(payload, f"web:{draft.get('key')}")
-        except InvalidInput as exc:
+        except Exception as exc:
+            self.media.discard(stored)  # nothing filed: nothing kept
+            answer = self._refused_filing(request, draft, exc)
+            if answer is None:
+                raise
+            return answer
+        target = f"{FILE_PATH}/filed/{appeal['id']}"
+        if appeal.get("replayed"):
+            self.media.discard(stored)  # the first post already attached its own copies
+        elif stored and not self._attach_photos(appeal["id"], stored):
+            target += "?" + urlencode({"photos": "not-added"})
+        return see_other(target)
+
+    def _refused_filing(self, request, draft: Draft, exc: Exception):
+        """The last step again with intake's refusal, or None for an error that is not one."""
+        if isinstance(exc, InvalidInput):
             errors = translated_errors(exc)
-            step = first_failing_step(errors) or "photos"
-            return self._step(request, draft, step, errors)
-        except Conflict:
+            return self._step(request, draft, first_failing_step(errors) or "photos", errors)
+        if isinstance(exc, Conflict):
             return self._step(request, draft, "photos", {"form": [KEY_REUSED]})
-        except Forbidden as exc:
+        if isinstance(exc, Forbidden):
             refusal = REFUSALS.get(str(getattr(exc, "detail", None) or exc), NOT_ALLOWED)
             return self._step(request, draft, "photos", {"form": [refusal]})
-        target = f"{FILE_PATH}/filed/{appeal['id']}"
-        if files and not appeal.get("replayed"):
-            try:
-                self._attach_photos(appeal["id"], files)
-            except PhotosNotAccepted:
-                target += "?" + urlencode({"photos": "not-added"})
-        return see_other(target)
+        return None
 
     @page("GET", f"{FILE_PATH}/filed/<string:appeal_id>")
     def filed_page(self, request, appeal_id):
@@ -551,14 +532,38 @@ class FilingPages:
                                  photos_failed=request.args.get("photos") == "not-added",
                                  category_label=self._label(category, request))
 
-    # --- photos (wired to the photo store once it exists) ----------------------------------
+    # --- photos -------------------------------------------------------------------------
 
-    def _attach_photos(self, appeal_id: str, files: list) -> None:
-        """Check, re-encode, store and attach ``files`` to the appeal. Not built yet: with
-        any file chosen it refuses (the appeal is filed without them, and the result page
-        says so)."""
-        if files:
-            raise PhotosNotAccepted()
+    def _store_photos(self, files: list) -> tuple[list[dict], dict]:
+        """Check, re-encode and store the chosen files before anything is filed: their
+        metadata, or the messages beside the photo field (and nothing stored)."""
+        if not files:
+            return [], {}
+        try:
+            return self.media.store_photos(files), {}
+        except Problem as exc:
+            messages = upload_errors(exc, self.media.limits)
+            if messages is None:
+                raise
+            return [], {"photos": messages}
+        except UNAVAILABLE as exc:
+            log.error("photos could not be stored while filing: %r", exc)
+            return [], {"photos": [STORAGE_DOWN]}
+
+    def _attach_photos(self, appeal_id: str, stored: list[dict]) -> bool:
+        """Attach the stored photos to the just-filed appeal (purpose ``appeal``). False when
+        intake would not: the stored files are removed again (unless intake did not answer
+        in time and may still record them, as the API does) and the appeal stays filed."""
+        try:
+            self.intake_rpc.attach_photos(appeal_id, stored, "appeal")
+        except RpcTimeout:
+            log.error("attaching photos to %s timed out; the files are kept", appeal_id)
+            return False
+        except Exception as exc:
+            log.error("photos of %s could not be attached: %r", appeal_id, exc)
+            self.media.discard(stored)
+            return False
+        return True
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -617,12 +622,29 @@ class FilingPages:
         category = taxonomy.leaf(draft.get("category"))
         own = {"place": ("lat", "lon", "address"), "details": ("title", "description", "extra"),
                "photos": ()}[step]
+        nearby = self._nearby(draft, category) if step == "photos" else []
         return self._filing_page(
             request, f"filing/{step}.html", draft=draft, step=step, errors=errors or {},
+            nearby=nearby,
             hidden=draft.hidden(leaving_out=own), category=category,
             category_label=self._label(category, request),
             extra_fields=(category or {}).get("fields") or [],
             preview=deadline_preview(category), map=self._map_settings())
+
+    def _nearby(self, draft: Draft, category: dict | None) -> list[dict]:
+        """Open appeals of the same category within 250 m of the pin, to support instead of
+        filing the same problem again. Only with a pin (no coordinates, no place to compare);
+        a failing lookup is logged and shows nothing: it never stands in the way of filing."""
+        lat, lon = _number(draft.get("lat")), _number(draft.get("lon"))
+        if category is None or lat is None or lon is None or not self.filing.inside(lat, lon):
+            return []
+        try:
+            found = self.intake_rpc.nearby_appeals(
+                {"lat": lat, "lon": lon, "category": category["code"], "limit": NEARBY_SHOWN})
+        except Exception as exc:  # any failure: filing goes on without the list
+            log.warning("nearby appeals could not be listed: %r", exc)
+            return []
+        return [with_photo_url(item) for item in found.get("items") or ()]
 
     def _category_step(self, request, draft: Draft, query: str = "", browse: str = "",
                        errors: dict | None = None, carrying: bool = True):
@@ -649,7 +671,8 @@ class FilingPages:
         context.setdefault("unconfirmed", self._unconfirmed(request))
         return self._page(request, template, status=422 if errors else 200,
                           errors=errors or {}, steps=STEPS, step_titles=STEP_TITLES,
-                          photo_limits={"count": MAX_PHOTOS, "megabytes": 10},
+                          photo_limits={"count": self.media.limits.max_count,
+                                        "megabytes": self.media.limits.max_bytes // 2**20},
                           complexities=COMPLEXITY_LABELS,
                           headers={"Content-Security-Policy": self.filing.csp}, **context)
 

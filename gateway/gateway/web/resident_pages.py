@@ -13,23 +13,33 @@ shown beside the field or as a notice, never as a 500.
 """
 from __future__ import annotations
 
+import logging
 import re
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from hromada_common.auth import Unauthenticated
 from hromada_common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hromada_common.lifecycle import OPEN_STATES as SUPPORTABLE_STATES
 from hromada_common.lifecycle import AppealState, can_transition
+from nameko.exceptions import RpcTimeout
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from gateway.http import Problem
+from gateway.media_upload import chosen_files
+from gateway.rest.photos import media_url
 from gateway.schemas import CommentIn, Confirm, NotificationsQuery, NotificationsRead, Rework, load
 
 from .account_pages import UNAVAILABLE, filled, message_id, see_other
 from .i18n import Formatter, negotiate
 from .pages import N_, page
+from .photo_forms import (NO_ROOM, PURPOSE_ALT, PURPOSE_TITLES, STORAGE_DOWN, phrase,
+                          photos_by_purpose, upload_errors)
 from .render import gettext
 from .session import header_account
 
 S = AppealState
+log = logging.getLogger(__name__)
 
 RESIDENT_MOVES = {S.CLOSED: "confirm", S.REWORK: "rework"}
 """The transitions the appeal's author makes (the lifecycle's "entered by: resident"), and the
@@ -44,6 +54,10 @@ NOTICES = {
     "rework": N_("Sent back for rework: the executor sees your reason and has a new deadline."),
     "commented": N_("Your comment is added."),
     "read": N_("Marked as read."),
+    "supported": N_("You support this appeal; you will be told of every change."),
+    "withdrawn": N_("You no longer support this appeal."),
+    "rework-without-photo": N_("Sent back for rework: the executor sees your reason and has "
+                               "a new deadline. The photo could not be added."),
 }
 CONFLICT_NOTICE = N_("This appeal has changed meanwhile (or its new state has not reached us "
                      "yet); see its current state below and try again in a moment.")
@@ -51,7 +65,10 @@ REWORK_LIMIT_NOTICE = N_("This appeal was sent back as often as allowed; instead
                          "rework it has gone to the head of the responsible body, who now "
                          "answers for it.")
 FORBIDDEN_NOTICE = N_("Only the resident who filed this appeal can do this.")
-PHOTOS_NOT_YET = N_("Photos cannot be attached yet; send the reason without a photo.")
+OWN_APPEAL_NOTICE = N_("You filed this appeal, so you follow it already: there is no need to "
+                       "support it.")
+NOT_OPEN_NOTICE = N_("This appeal is no longer open, so it takes no more support.")
+SUPPORT_REFUSED = N_("Only residents with a confirmed email address support appeals.")
 CHOOSE_RATING = N_("Choose a rating from 1 to 5.")
 TOO_SHORT = N_("Write at least 3 characters.")
 
@@ -157,12 +174,11 @@ def timeline_in_words(history: list[dict], locale: str, fmt, viewer_is_author: b
 
 def executor_report(history: list[dict]) -> dict | None:
     """The latest resolution: when, and the executor's words (intake keeps them as the note
-    of the ``resolved`` entry). Photos of the work are not kept there yet (docs/web.md)."""
+    of the ``resolved`` entry). Its photos are the appeal's ``resolution`` photos."""
     resolved = [h for h in history if h["state"] == S.RESOLVED.value and h.get("note")]
     if not resolved:
         return None
-    return {"at": resolved[-1]["at"], "text": resolved[-1]["note"],
-            "photos": resolved[-1].get("photos") or []}
+    return {"at": resolved[-1]["at"], "text": resolved[-1]["note"]}
 
 
 def comment_author(comment: dict, locale: str, viewer_id: str | None) -> str:
@@ -196,6 +212,14 @@ def cached_unread(cookie: str | None, account_id: str, now: float | None = None)
     return int(count) if 0 <= age < UNREAD_CACHE_SECONDS else None
 
 
+class PhotoFieldRefused(Exception):
+    """The photo beside a form was refused; ``errors`` are the messages by field."""
+
+    def __init__(self, errors: dict):
+        super().__init__("photo refused")
+        self.errors = errors
+
+
 def appeal_errors(exc: Exception, values: dict, fields=()) -> dict[str, list[str]]:
     """``{field: [message id]}`` of a form on the appeal page, from the schema's or the
     service's ``InvalidInput``: the account pages' messages, and the few of these forms."""
@@ -206,8 +230,6 @@ def appeal_errors(exc: Exception, values: dict, fields=()) -> dict[str, list[str
             message = str(message)
             if key == "rating":
                 wanted = CHOOSE_RATING
-            elif message in (PHOTOS_NOT_YET,):
-                wanted = message
             elif message.startswith("Length must be between") and \
                     len((values.get(key) or "").strip()) < 3:
                 written = (values.get(key) or "").strip()
@@ -305,10 +327,26 @@ class ResidentPages:
                            if isinstance(appeal.get(k), int)), None)
         notice = request.args.get("done", "")
         actions = resident_actions(appeal["state"], is_author)
-        if notice in ("confirmed", "rework"):  # the new state reaches intake a moment later
+        if notice in ("confirmed", "rework", "rework-without-photo"):  # the new state comes later
             actions = [a for a in actions if a not in RESIDENT_MOVES.values()]
+        identity = self.sessions(request).identity
+        # Residents other than the author support; staff do not (intake decides again).
+        supporter = viewer is not None and not is_author and (
+            identity is None or identity.has_role("resident"))
+        supported = bool(appeal.get("supported_by_me"))
+        if notice in ("supported", "withdrawn"):  # the page may be read before the change
+            supported = notice == "supported"
+        support = None
+        if supporter and supported:
+            support = "withdraw"
+        elif supporter and appeal["state"] in {s.value for s in SUPPORTABLE_STATES}:
+            support = "support"
         return {
             "errors": {}, "values": {}, "problem": None,
+            "photos": photos_by_purpose(appeal),
+            "photo_titles": PURPOSE_TITLES, "photo_alt": PURPOSE_ALT,
+            "photo_megabytes": self.media.limits.max_bytes // 2**20,
+            "support": support,
             "timeline": timeline_in_words(history, locale, Formatter(locale), is_author,
                                           author_id),
             "report": executor_report(history),
@@ -336,7 +374,9 @@ class ResidentPages:
         form = self.sessions(request).form()
         values = {name: form.get(name, "") for name in form_fields}
         try:
-            call(form, values)
+            done = call(form, values) or done
+        except PhotoFieldRefused as exc:
+            return self._appeal_answer(request, appeal_id, exc.errors, values, status=422)
         except InvalidInput as exc:
             return self._appeal_answer(request, appeal_id, appeal_errors(exc, values, form_fields),
                                        values, status=422)
@@ -362,22 +402,94 @@ class ResidentPages:
 
     @page("POST", "/appeals/<string:appeal_id>/rework")
     def appeal_rework_post(self, request, appeal_id):
-        """The author sends the resolved appeal back for rework with a reason (a photo, once
-        uploads are wired)."""
+        """The author sends the resolved appeal back for rework with a reason and, if chosen,
+        a photo of what is still wrong (stored first, attached with purpose ``rework``)."""
+        # This form may carry a photo (the gateway's usual limit is 1 MB).
+        request.max_content_length = self.media.limits.max_upload_bytes
+
         def call(form, values):
             payload = load(Rework(), filled(form, "reason"))
-            payload["photo_ref"] = self._attach_rework_photos(
-                appeal_id, [f for f in request.files.getlist("photo") if f and f.filename])
-            self.feedback_rpc.request_rework(appeal_id, payload)
+            try:
+                files = chosen_files(request.files.getlist("photo"))
+            except RequestEntityTooLarge:
+                raise Problem(413, "The photo is too large.") from None
+            stored = self._store_rework_photos(appeal_id, files)
+            if stored:  # feedback keeps a reference with the rework request (its event too)
+                payload["photo_ref"] = media_url(stored[0]["key"])
+            try:
+                self.feedback_rpc.request_rework(appeal_id, payload)
+            except Exception:
+                self.media.discard(stored)
+                raise
+            if stored and not self._attach_rework_photos(appeal_id, stored):
+                return "rework-without-photo"
+            return None
         return self._act(request, appeal_id, ("reason", "photo"), call, "rework")
 
-    def _attach_rework_photos(self, appeal_id: str, files: list) -> str | None:
-        """Store the rework's photo and return its reference for ``photo_ref``. Not wired
-        yet (photo uploads are another part of issue 11): no file, no reference; a chosen
-        file is refused beside the field, so nothing is silently dropped."""
+    def _store_rework_photos(self, appeal_id: str, files: list) -> list[dict]:
+        """Store the rework's photos once intake says the reader may attach that many (its
+        Forbidden / Conflict come before any image is decoded); refusals are
+        :class:`PhotoFieldRefused`, shown beside the field."""
         if not files:
-            return None
-        raise InvalidInput("photo uploads are not wired yet", {"photo": [PHOTOS_NOT_YET]})
+            return []
+        allowance = self.intake_rpc.photo_allowance(appeal_id, "rework")
+        if len(files) > allowance["remaining"]:
+            raise PhotoFieldRefused(
+                {"photo": [phrase(NO_ROOM, count=allowance.get("limit", len(files)))]})
+        try:
+            return self.media.store_photos(files)
+        except Problem as exc:
+            messages = upload_errors(exc, self.media.limits)
+            if messages is None:
+                raise
+            raise PhotoFieldRefused({"photo": messages}) from None
+        except UNAVAILABLE as exc:
+            log.error("rework photos could not be stored: %r", exc)
+            raise PhotoFieldRefused({"photo": [STORAGE_DOWN]}) from None
+
+    def _attach_rework_photos(self, appeal_id: str, stored: list[dict]) -> bool:
+        """Attach the stored photos with purpose ``rework``, once feedback took the request.
+        False when intake would not (the files are removed again, except after a timeout, as
+        the API does); the rework itself stands."""
+        try:
+            self.intake_rpc.attach_photos(appeal_id, stored, "rework")
+        except RpcTimeout:
+            log.error("attaching rework photos to %s timed out; the files are kept", appeal_id)
+            return False
+        except Exception as exc:
+            log.error("rework photos of %s could not be attached: %r", appeal_id, exc)
+            self.media.discard(stored)
+            return False
+        return True
+
+    # --- support: a resident's voice on someone else's appeal --------------------------------
+
+    @page("POST", "/appeals/<string:appeal_id>/support")
+    def appeal_support_post(self, request, appeal_id):
+        """Support the appeal (from its page, or "Support this instead" on the last filing
+        step) and follow it; back to its page with a notice."""
+        return self._support(request, appeal_id, self.intake_rpc.support_appeal, "supported")
+
+    @page("POST", "/appeals/<string:appeal_id>/support/withdraw")
+    def appeal_withdraw_support_post(self, request, appeal_id):
+        """Withdraw one's support (and stop following the appeal)."""
+        return self._support(request, appeal_id, self.intake_rpc.withdraw_support, "withdrawn")
+
+    def _support(self, request, appeal_id, rpc, done):
+        back = f"/appeals/{appeal_id}"
+        away = self._signed_in_or_signin(request, back)
+        if away:
+            return away
+        self.sessions(request).form()  # the CSRF check; the form carries nothing else
+        try:
+            rpc(appeal_id)
+        except Conflict as exc:
+            notice = OWN_APPEAL_NOTICE if exc.extra.get("reason") == "own_appeal" \
+                else NOT_OPEN_NOTICE
+            return self._appeal_answer(request, appeal_id, notice=notice, status=409)
+        except Forbidden:
+            return self._appeal_answer(request, appeal_id, notice=SUPPORT_REFUSED, status=403)
+        return see_other(f"{back}?done={done}#notice")
 
     @page("POST", "/appeals/<string:appeal_id>/comments")
     def appeal_comment_post(self, request, appeal_id):

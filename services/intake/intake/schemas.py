@@ -151,7 +151,7 @@ def appeal_view(appeal, with_history: bool = True, show_author: bool = False) ->
     return view
 
 
-def nearby_view(found: dict) -> dict:
+def nearby_view(found: dict, photo: dict | None = None) -> dict:
     """One nearby open appeal as the filing page shows it, next to "support it instead"."""
     return {
         "id": found["id"],
@@ -162,6 +162,6 @@ def nearby_view(found: dict) -> dict:
         "distance_m": round(found["distance_m"]),
         "supporters_count": found["supporters_count"],
         "created_at": _iso(found["created_at"]),
-        # The first photo's thumbnail once appeals carry photos; null until then.
-        "photo": None,
+        # The first of the resident's photos ({key, thumbnail_key}; the gateway makes URLs).
+        "photo": photo,
     }

@@ -163,3 +163,27 @@ def test_a_deleted_account_support_goes_with_it(with_taxonomy, signing_keys, hro
     with entrypoint_waiter(with_taxonomy, "handle_account_deleted", timeout=10):
         publish_events(hromada_amqp_uri, [deleted])
     assert call(with_taxonomy, "get_appeal", appeal["id"])["supporters_count"] == 0
+
+
+def test_a_nearby_appeal_carries_its_first_photo_of_the_problem(with_taxonomy, signing_keys):
+    import uuid
+
+    def metadata():
+        name = uuid.uuid4().hex
+        return {"key": f"photos/{name[:2]}/{name}.jpg", "content_type": "image/jpeg",
+                "size": 1000, "width": 640, "height": 480, "sha256": "cd" * 32,
+                "thumbnail_key": f"photos/{name[:2]}/{name}.thumb.jpg",
+                "thumbnail_content_type": "image/jpeg", "thumbnail_size": 100}
+
+    author = signing_keys.token_for(f"acc-{uuid.uuid4().hex[:8]}")
+    with_photos = file(with_taxonomy, signing_keys, token=author, location=north_of(30))
+    without = file(with_taxonomy, signing_keys, location=north_of(60))
+    first, second = metadata(), metadata()
+    call(with_taxonomy, "attach_photos", with_photos["id"], [first, second], "appeal",
+         token=author)
+
+    found = {item["id"]: item for item in nearby(with_taxonomy)["items"]}
+
+    assert found[with_photos["id"]]["photo"] == {"key": first["key"],
+                                                 "thumbnail_key": first["thumbnail_key"]}
+    assert found[without["id"]]["photo"] is None

@@ -363,6 +363,23 @@ class AttachmentRepository:
                       AttachmentRecord.id)).scalars()
         return [self._as_dict(record) for record in records]
 
+    def first_photos(self, appeal_ids: list[str], purpose: str = "appeal") -> dict[str, dict]:
+        """Each appeal's first photo of ``purpose`` (its key and thumbnail's), for a list of
+        appeals: one query on ``ix_attachments_appeal_id_created_at`` for the whole page."""
+        if not appeal_ids:
+            return {}
+        rows = self.session.execute(
+            select(AttachmentRecord.appeal_id, AttachmentRecord.key,
+                   AttachmentRecord.thumbnail_key)
+            .where(AttachmentRecord.appeal_id.in_(appeal_ids),
+                   AttachmentRecord.purpose == purpose)
+            .order_by(AttachmentRecord.appeal_id, AttachmentRecord.created_at,
+                      AttachmentRecord.position, AttachmentRecord.id)).all()
+        first: dict[str, dict] = {}
+        for row in rows:
+            first.setdefault(row.appeal_id, {"key": row.key, "thumbnail_key": row.thumbnail_key})
+        return first
+
     @staticmethod
     def _as_dict(record: AttachmentRecord) -> dict:
         return {"id": record.id, "appeal_id": record.appeal_id, "purpose": record.purpose,

@@ -192,9 +192,10 @@ def nearby_appeals(uow, query: dict, identity: Identity | None = None) -> dict:
                                         DUPLICATE_RADIUS_M, data["limit"])
         mine = (uow.supporters.supported_among(identity.account_id, [f["id"] for f in found])
                 if identity is not None else None)
+        photos = uow.attachments.first_photos([f["id"] for f in found])
     items = []
     for appeal in found:
-        view = nearby_view(appeal)
+        view = nearby_view(appeal, photos.get(appeal["id"]))
         if mine is not None:
             view["supported_by_me"] = appeal["id"] in mine
         items.append(view)
