@@ -409,7 +409,23 @@ class ProblemWsgiApp(WsgiApp):
             detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
         elif status == 404:
             detail = f"There is no resource at {instance_of(request)}."
-        return problem_response(status, detail, instance_of(request), headers=headers)
+        problem = problem_response(status, detail, instance_of(request), headers=headers)
+        if wants_a_page(request):
+            # A browser that followed a stale link gets the portal's page, not JSON text.
+            from gateway.web.pages import error_page  # the web edge builds on this module
+
+            return error_page(problem, request)
+        return problem
+
+
+def wants_a_page(request: Request) -> bool:
+    """A browser asking for a page outside the API (it prefers HTML to JSON): routing errors
+    are answered with the portal's error page. API clients, which send ``Accept: */*`` or
+    JSON, keep problem+json."""
+    if request.method not in ("GET", "HEAD") or request.path.startswith(("/api/", "/media/")):
+        return False
+    return request.accept_mimetypes.best_match(
+        ["application/json", "text/html"]) == "text/html"
 
 
 class EdgeRevocations(DependencyProvider):

@@ -205,3 +205,16 @@ def test_dates_and_numbers_are_localised_in_kyiv_time():
     assert "July" in i18n.Formatter("en").datetime(moment, "long")
     assert i18n.Formatter("uk").number(12345) == "12\xa0345"
     assert i18n.Formatter("en").number(12345) == "12,345"
+
+
+def test_a_browser_on_a_path_that_does_not_exist_gets_the_portals_404_page(portal):
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = portal.api.get("/no-such-page", headers={"Accept": browser_accept})
+    api = portal.api.get("/api/v1/no-such-thing", headers={"Accept": browser_accept})
+    client = portal.api.get("/no-such-page")  # requests sends Accept: */*
+
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="uk">' in page.text and "Тут нічого немає" in page.text
+    assert "Content-Security-Policy" in page.headers
+    assert api.status_code == 404 and api.headers["Content-Type"] == "application/problem+json"
+    assert client.status_code == 404 and client.headers["Content-Type"] == "application/problem+json"

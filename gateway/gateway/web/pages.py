@@ -116,18 +116,24 @@ class PageEntrypoint(HttpEntrypoint):
         return self._error_page(problem, request, getattr(exc, "page_title", None))
 
     def _error_page(self, problem, request, page_title=None):
-        status = problem.status_code if problem.status_code < 500 or problem.status_code == 503 \
-            else 500
-        locale = negotiate(request)
-        _ = gettext(locale)
-        title = _(page_title or ERROR_TITLES.get(status, UNKNOWN_ERROR))
-        response = render_page("error.html", locale, request, status=status, title=title,
-                               status_code=status, account=header_account(request),
-                               retry_after=problem.headers.get("Retry-After"))
-        for header in ("Retry-After", "RateLimit-Policy", "RateLimit"):
-            if header in problem.headers:
-                response.headers[header] = problem.headers[header]
-        return response
+        return error_page(problem, request, page_title)
+
+
+def error_page(problem, request, page_title=None):
+    """The HTML page, in the reader's language, for a problem response: the same status and
+    the headers that tell the client when to come back."""
+    status = problem.status_code if problem.status_code < 500 or problem.status_code == 503 \
+        else 500
+    locale = negotiate(request)
+    _ = gettext(locale)
+    title = _(page_title or ERROR_TITLES.get(status, UNKNOWN_ERROR))
+    response = render_page("error.html", locale, request, status=status, title=title,
+                           status_code=status, account=header_account(request),
+                           retry_after=problem.headers.get("Retry-After"))
+    for header in ("Retry-After", "RateLimit-Policy", "RateLimit", "Allow"):
+        if header in problem.headers:
+            response.headers[header] = problem.headers[header]
+    return response
 
 
 page = PageEntrypoint.decorator
