@@ -218,3 +218,12 @@ def test_a_browser_on_a_path_that_does_not_exist_gets_the_portals_404_page(porta
     assert "Content-Security-Policy" in page.headers
     assert api.status_code == 404 and api.headers["Content-Type"] == "application/problem+json"
     assert client.status_code == 404 and client.headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_filter_forms_any_is_no_filter_not_a_bad_one(portal):
+    response = portal.api.get("/appeals?state=assigned&category=&body=&district=")
+
+    assert response.status_code == 200 and 'role="alert"' not in response.text
+    filters = portal.intake.list_appeals.call_args.args[0]
+    assert filters["state"] == "assigned"
+    assert not {"category", "body", "district"} & set(filters)

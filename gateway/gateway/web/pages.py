@@ -13,6 +13,7 @@ import eventlet
 from hromada_common.errors import InvalidInput
 from hromada_common.lifecycle import AppealState, DONE_STATES
 from nameko.extensions import DependencyProvider
+from werkzeug.datastructures import MultiDict
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
@@ -185,8 +186,10 @@ class WebPages:
     def appeals_page(self, request):
         """The public list of appeals with filters and paging (no personal data)."""
         errors = {}
+        # The filter form's "Any" is an empty value: no filter, not a bad one.
+        args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if v != ""])
         try:
-            query = load_query(AppealListQuery(), request.args)
+            query = load_query(AppealListQuery(), args)
         except InvalidInput as exc:
             errors = dict(getattr(exc, "fields", None) or {"query": ["invalid"]})
             query = {"limit": 20}
@@ -201,8 +204,8 @@ class WebPages:
         listing = self.intake_rpc.list_appeals(filters)
         next_url = None
         if listing.get("next_cursor"):
-            args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-            next_url = f"/appeals?{urlencode(args + [('cursor', listing['next_cursor'])])}"
+            kept = [(k, v) for k, v in args.items(multi=True) if k != "cursor"]
+            next_url = f"/appeals?{urlencode(kept + [('cursor', listing['next_cursor'])])}"
         categories = sorted(self._category_names())
         return self._page(request, "appeals.html", appeals=listing["items"], next_url=next_url,
                           errors=errors, query=request.args, categories=categories,

@@ -3,11 +3,17 @@
 // circles on a Leaflet map, each opening a popup that links to the appeal's page.
 "use strict";
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", drawAppealsMap);
+// A filter change swaps the results in place (htmx): draw the new page's appeals.
+document.addEventListener("htmx:afterSettle", drawAppealsMap);
+
+function drawAppealsMap() {
   const box = document.getElementById("appeals-map");
   const cards = document.querySelectorAll("#appeal-cards li[data-lat]");
   if (!box || typeof window.L === "undefined" || cards.length === 0) return;
   const L = window.L;
+  if (box.dataset.drawn) return;
+  box.dataset.drawn = "yes";
   const [minLat, minLon, maxLat, maxLon] = box.dataset.bounds.split(",").map(Number);
   const city = L.latLngBounds([minLat, minLon], [maxLat, maxLon]);
   box.hidden = false;
@@ -48,4 +54,4 @@ document.addEventListener("DOMContentLoaded", () => {
   } else {
     map.fitBounds(city);
   }
-});
+}
